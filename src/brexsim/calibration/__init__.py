@@ -1,0 +1,1 @@
+"""brexsim.calibration layer."""

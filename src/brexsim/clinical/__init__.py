@@ -1,0 +1,1 @@
+"""brexsim.clinical layer."""

@@ -1,0 +1,1 @@
+"""brexsim.dosing layer."""
