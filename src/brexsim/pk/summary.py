@@ -81,6 +81,10 @@ def get_exposure_summary(res: PKResult, regimen: Regimen) -> dict[str, Any]:
         first, last = regimen.oral_doses[0].time_h, regimen.oral_doses[-1].time_h
         out["cavg_window_h"] = [last, last + tau]
         out["cavg_ng_per_ml"] = _auc(t, c, last, last + tau) / tau
+        m1 = (t >= first) & (t <= first + tau)
+        j = int(np.argmax(np.where(m1, c, -np.inf)))
+        out["cmax_first_dose_ng_per_ml"] = float(c[j])
+        out["tmax_first_dose_h"] = float(t[j] - first)
         if len(regimen.oral_doses) > 1:
             a1 = _auc(t, c, first, first + tau)
             out["accumulation_ratio"] = _auc(t, c, last, last + tau) / a1 if a1 > 0 else None
