@@ -47,6 +47,7 @@ __all__ = [
     "BiomarkerDataError",
     "DataProblem",
     "get_analyte_class",
+    "get_canonical_analyte",
     "make_example_dataset",
     "read_biomarkers",
     "validate_biomarkers",
@@ -185,6 +186,17 @@ def _key(name: str) -> str:
 def _canonical_analyte(name: str) -> str:
     name = str(name).strip()
     return _ALIASES.get(_key(name), name)
+
+
+def get_canonical_analyte(name: str) -> str:
+    """The canonical name of an analyte (unknown names are returned stripped).
+
+    Examples
+    --------
+    >>> [get_canonical_analyte(a) for a in ("TNF-α", "HAM-D-17", "CRP")]
+    ['TNFa', 'HAMD17', 'CRP']
+    """
+    return _canonical_analyte(name)
 
 
 def get_analyte_class(analyte: str) -> str:
