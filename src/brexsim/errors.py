@@ -48,7 +48,7 @@ def input_error(field: str, value: Any, allowed: str, context: str = "") -> Brex
 
     Examples
     --------
-    >>> str(input_error("weight_kg", -1.0, "a finite number in (20, 250] kg"))
-    "invalid weight_kg=-1.0: a finite number in (20, 250] kg"
+    >>> print(input_error("weight_kg", -1.0, "a finite number in (20, 250] kg"))
+    invalid weight_kg=-1.0: a finite number in (20, 250] kg
     """
     return BrexsimInputError(field, value, allowed, context)
