@@ -199,7 +199,7 @@ class ResponsePredictor(ClassifierMixin, BaseEstimator):
         self,
         model: str = "logistic",
         C: float = 1.0,
-        n_estimators: int = 300,
+        n_estimators: int = 200,
         max_depth: int | None = 3,
         min_samples_leaf: int = 2,
         random_state: int = 0,
