@@ -10,7 +10,9 @@ runner = CliRunner()
 
 def test_simulate_writes_summary_parquet_and_png(tmp_path):
     out = tmp_path / "res"
-    r = runner.invoke(app, ["simulate", "--regimen", "zulresso", "--weight-kg", "70", "--out", str(out)])
+    r = runner.invoke(
+        app, ["simulate", "--regimen", "zulresso", "--weight-kg", "70", "--out", str(out)]
+    )
     assert r.exit_code == 0, r.output
     assert "Cmax" in r.output
     s = json.loads((out / "summary.json").read_text())
@@ -34,11 +36,15 @@ def test_simulate_oral_reports_accumulation(tmp_path):
 
 def test_bad_input_one_error_and_nothing_written(tmp_path):
     out = tmp_path / "never"
-    r = runner.invoke(app, ["simulate", "--regimen", "zulresso", "--weight-kg", "-3", "--out", str(out)])
+    r = runner.invoke(
+        app, ["simulate", "--regimen", "zulresso", "--weight-kg", "-3", "--out", str(out)]
+    )
     assert r.exit_code == 2
     assert "weight_kg=-3.0" in r.output
     assert not out.exists()
-    r = runner.invoke(app, ["simulate", "--regimen", "zulresso", "--drug", "zuranolone", "--out", str(out)])
+    r = runner.invoke(
+        app, ["simulate", "--regimen", "zulresso", "--drug", "zuranolone", "--out", str(out)]
+    )
     assert r.exit_code == 2 and "segments" in r.output
     assert not out.exists()
 
@@ -46,4 +52,7 @@ def test_bad_input_one_error_and_nothing_written(tmp_path):
 def test_params_command_lists_tables():
     r = runner.invoke(app, ["params", "--layer", "brexanolone_pk"])
     assert r.exit_code == 0
-    assert "cl_L_per_h_per_kg" in r.output.replace("\n", "").replace("│", "").replace(" ", "") or "cl_L_per" in r.output
+    assert (
+        "cl_L_per_h_per_kg" in r.output.replace("\n", "").replace("│", "").replace(" ", "")
+        or "cl_L_per" in r.output
+    )

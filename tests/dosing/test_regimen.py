@@ -21,7 +21,11 @@ from brexsim.errors import BrexsimInputError
 def test_presets_match_the_label_and_study1():
     z = get_preset("zulresso")
     assert [(s.start_h, s.end_h, s.rate_ug_per_kg_h) for s in z.segments] == [
-        (0, 4, 30), (4, 24, 60), (24, 52, 90), (52, 56, 60), (56, 60, 30)
+        (0, 4, 30),
+        (4, 24, 60),
+        (24, 52, 90),
+        (52, 56, 60),
+        (56, 60, 30),
     ]
     assert get_total_dose(z) == 4200.0  # µg/kg (PI: 4.2 mg/kg)
     assert get_total_dose(z, 70.0) == pytest.approx(294.0)
@@ -126,7 +130,9 @@ def test_regimen_file_errors(tmp_path):
     p.write_text('drug = "brexanolone"\nsegmentz = []\n')
     with pytest.raises(BrexsimInputError, match="segmentz"):
         read_regimen_file(p)
-    p.write_text('drug = "brexanolone"\nsegments = [{start_h = 0, end_h = 4, rate_ug_per_kg_h = -1}]\n')
+    p.write_text(
+        'drug = "brexanolone"\nsegments = [{start_h = 0, end_h = 4, rate_ug_per_kg_h = -1}]\n'
+    )
     with pytest.raises(BrexsimInputError, match="rate_ug_per_kg_h=-1"):
         read_regimen_file(p)
     with pytest.raises(BrexsimInputError, match="regimen='nope'"):

@@ -39,7 +39,7 @@ def test_wrong_unit_is_a_clear_error():
 
 @pytest.mark.parametrize("bad", [float("nan"), "abc", (1.0, "L/h/kg", 3)])
 def test_bad_override_values(bad):
-    with pytest.raises(BrexsimInputError, match="brexanolone_pk.cl_L_per_h_per_kg"):
+    with pytest.raises(BrexsimInputError, match=r"brexanolone_pk\.cl_L_per_h_per_kg"):
         override_parameters(load_parameters(), {"brexanolone_pk.cl_L_per_h_per_kg": bad})
 
 

@@ -15,13 +15,18 @@ T = np.unique(np.concatenate([np.arange(0.0, 300.25, 0.25), get_preset("zulresso
 
 def _matrix_solution(regimen, pk, t):
     """Independent exact solution: Van Loan matrix exponential of the same system."""
-    K = np.array([
-        [-(pk.cl_L_per_h + pk.q_L_per_h) / pk.v1_L, pk.q_L_per_h / pk.v2_L, 0.0],
-        [pk.q_L_per_h / pk.v1_L, -pk.q_L_per_h / pk.v2_L, 0.0],
-        [pk.ke0_per_h / pk.v1_L, 0.0, -pk.ke0_per_h],
-    ])
-    infs = [Infusion(s.start_h, s.end_h, (s.rate_ug_per_kg_h * pk.weight_kg, 0.0, 0.0))
-            for s in regimen.segments if s.rate_ug_per_kg_h > 0]
+    K = np.array(
+        [
+            [-(pk.cl_L_per_h + pk.q_L_per_h) / pk.v1_L, pk.q_L_per_h / pk.v2_L, 0.0],
+            [pk.q_L_per_h / pk.v1_L, -pk.q_L_per_h / pk.v2_L, 0.0],
+            [pk.ke0_per_h / pk.v1_L, 0.0, -pk.ke0_per_h],
+        ]
+    )
+    infs = [
+        Infusion(s.start_h, s.end_h, (s.rate_ug_per_kg_h * pk.weight_kg, 0.0, 0.0))
+        for s in regimen.segments
+        if s.rate_ug_per_kg_h > 0
+    ]
     x = solve_linear(K, t, infs)
     return x[:, 0] / pk.v1_L, x[:, 2]
 
@@ -54,7 +59,9 @@ def test_end_of_single_infusion_hand_worked():
     a1 = (k21 - lam[0]) / (lam[1] - lam[0]) / PK.v1_L
     a2 = (k21 - lam[1]) / (lam[0] - lam[1]) / PK.v1_L
     R = 60.0 * 70.0
-    expected = R * (a1 / lam[0] * (1 - np.exp(-lam[0] * 10)) + a2 / lam[1] * (1 - np.exp(-lam[1] * 10)))
+    expected = R * (
+        a1 / lam[0] * (1 - np.exp(-lam[0] * 10)) + a2 / lam[1] * (1 - np.exp(-lam[1] * 10))
+    )
     cp, _ = simulate_closed_form(reg, PK, np.array([10.0]))
     assert cp[0] == pytest.approx(expected, rel=1e-12)
 
@@ -63,19 +70,29 @@ def test_back_to_back_segments_equal_one_segment():
     one = Regimen("brexanolone", segments=((0.0, 20.0, 60.0),))
     two = Regimen("brexanolone", segments=((0.0, 7.0, 60.0), (7.0, 20.0, 60.0)))
     np.testing.assert_allclose(
-        simulate_closed_form(one, PK, T)[0], simulate_closed_form(two, PK, T)[0], rtol=1e-12, atol=1e-13
+        simulate_closed_form(one, PK, T)[0],
+        simulate_closed_form(two, PK, T)[0],
+        rtol=1e-12,
+        atol=1e-13,
     )
 
 
 def test_interruption_decays_as_after_a_stop():
     z = get_preset("zulresso")
     paused = interrupt(z, 30.0, 32.0)
-    stopped_at_30 = Regimen("brexanolone", segments=tuple(
-        (s.start_h, min(s.end_h, 30.0), s.rate_ug_per_kg_h) for s in z.segments if s.start_h < 30.0
-    ))
+    stopped_at_30 = Regimen(
+        "brexanolone",
+        segments=tuple(
+            (s.start_h, min(s.end_h, 30.0), s.rate_ug_per_kg_h)
+            for s in z.segments
+            if s.start_h < 30.0
+        ),
+    )
     t = np.linspace(30.0, 32.0, 9)
     np.testing.assert_allclose(
-        simulate_closed_form(paused, PK, t)[0], simulate_closed_form(stopped_at_30, PK, t)[0], rtol=1e-12
+        simulate_closed_form(paused, PK, t)[0],
+        simulate_closed_form(stopped_at_30, PK, t)[0],
+        rtol=1e-12,
     )
     # and AUC falls by exactly the missed dose / CL
     auc = lambda r: sum(s.dose_ug_per_kg for s in r.segments) * 70.0 / PK.cl_L_per_h  # noqa: E731
@@ -115,6 +132,6 @@ def test_distribution_phase_is_fast():
     """Recovery from sedation 15-60 min after stopping (PI §5.1) needs a fast fall: plasma
     concentration drops by at least a third within 1 h of stopping the 90 µg/kg/h step."""
     reg = Regimen("brexanolone", segments=((0.0, 52.0, 90.0),))
-    cp, ce = simulate_closed_form(reg, PK, np.array([52.0, 53.0]))
+    cp, _ = simulate_closed_form(reg, PK, np.array([52.0, 53.0]))
     assert cp[1] / cp[0] < 2.0 / 3.0
     assert PK.half_lives_h[0] < 1.0

@@ -13,12 +13,19 @@ def test_free_and_biophase_conversions():
     res = simulate_pk(get_preset("zulresso"), 70.0)
     b = PS.get_layer("brexanolone_pk")
     nm = 1000.0 / b["mw_g_per_mol"]
-    np.testing.assert_allclose(res.drug_free_plasma_nM, res.plasma_drug_ng_per_ml * b["fu_plasma"] * nm)
     np.testing.assert_allclose(
-        res.drug_biophase_free_nM, res.effect_site_drug_ng_per_ml * b["fu_plasma"] * b["kp_uu_brain"] * nm
+        res.drug_free_plasma_nM, res.plasma_drug_ng_per_ml * b["fu_plasma"] * nm
     )
-    np.testing.assert_allclose(res.plasma_total_ng_per_ml, res.plasma_drug_ng_per_ml + b["endogenous_ng_per_ml"])
-    assert res.endogenous_biophase_free_nM[0] == pytest.approx(b["endogenous_ng_per_ml"] * b["fu_plasma"] * nm)
+    np.testing.assert_allclose(
+        res.drug_biophase_free_nM,
+        res.effect_site_drug_ng_per_ml * b["fu_plasma"] * b["kp_uu_brain"] * nm,
+    )
+    np.testing.assert_allclose(
+        res.plasma_total_ng_per_ml, res.plasma_drug_ng_per_ml + b["endogenous_ng_per_ml"]
+    )
+    assert res.endogenous_biophase_free_nM[0] == pytest.approx(
+        b["endogenous_ng_per_ml"] * b["fu_plasma"] * nm
+    )
     # free drug at the receptors is in the low nM: Cmax 82 ng/mL x 0.01 x 3.14 nM per ng/mL
     assert 2.0 < res.drug_biophase_free_nM.max() < 3.5
 

@@ -85,9 +85,15 @@ def test_exact_solution_agrees_with_diffrax():
     y0 = jnp.zeros(K.shape[0]).at[0].set(30.0)
     t = np.linspace(0.0, 120.0, 49)
     sol = diffrax.diffeqsolve(
-        diffrax.ODETerm(lambda t, y, a: K @ y), diffrax.Kvaerno5(), 0.0, 120.0, 0.01, y0,
+        diffrax.ODETerm(lambda t, y, a: K @ y),
+        diffrax.Kvaerno5(),
+        0.0,
+        120.0,
+        0.01,
+        y0,
         saveat=diffrax.SaveAt(ts=jnp.asarray(t)),
-        stepsize_controller=diffrax.PIDController(rtol=1e-12, atol=1e-12), max_steps=100000,
+        stepsize_controller=diffrax.PIDController(rtol=1e-12, atol=1e-12),
+        max_steps=100000,
     )
     ode = np.asarray(sol.ys)[:, PK.n_transit] / PK.v2_L * 1000.0
     exact, _ = simulate_exact(_single(30.0), PK, t)

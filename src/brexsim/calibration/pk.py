@@ -68,7 +68,11 @@ ZURANOLONE_TARGETS: dict[str, tuple[float, float, str]] = {
     "tmax_fed_h": (5.5, _sd(5.0, 6.0), "Zurzuvae PI 12.3: tmax 5-6 h with food"),
     "t_half_h": (22.15, _sd(19.7, 24.6), "Zurzuvae PI: t1/2 19.7-24.6 h"),
     "accumulation_ratio": (1.5, _sd(1.3, 1.7), "Zurzuvae PI 12.3: ~1.5-fold accumulation"),
-    "food_cmax_ratio": (3.9, _sd(3.5, 4.3), "Zurzuvae PI 12.3: food Cmax x3.5 (low fat)-4.3 (high fat)"),
+    "food_cmax_ratio": (
+        3.9,
+        _sd(3.5, 4.3),
+        "Zurzuvae PI 12.3: food Cmax x3.5 (low fat)-4.3 (high fat)",
+    ),
     # weak target (log SD 1): the quantitative targets leave one direction free; among the
     # parameter sets that meet them, prefer the one closest to the label's "food does not
     # change tmax" (which cannot be met exactly, see the module docstring)
@@ -98,7 +102,9 @@ def get_brexanolone_metrics(x_per_kg: np.ndarray) -> dict[str, float]:
         "t_half_h": pk.half_lives_h[1],
         "t_half_nca_h": float(np.log(2) / _window_slope(t, cp, 64.0, 96.0)),
         "alpha_t_half_h": pk.half_lives_h[0],
-        "c_1h_after_stop_fraction": float(cp[np.searchsorted(t, 61.0)] / cp[np.searchsorted(t, 60.0)]),
+        "c_1h_after_stop_fraction": float(
+            cp[np.searchsorted(t, 61.0)] / cp[np.searchsorted(t, 60.0)]
+        ),
         "vss_L_per_kg": (v1 + v2) / 70.0,
     }
 
@@ -137,7 +143,9 @@ def get_zuranolone_metrics(pk: ZuranolonePK) -> dict[str, float]:
     }
 
 
-def _residuals(metrics: dict[str, float], targets: dict[str, tuple[float, float, str]]) -> np.ndarray:
+def _residuals(
+    metrics: dict[str, float], targets: dict[str, tuple[float, float, str]]
+) -> np.ndarray:
     return np.array([(np.log(metrics[k]) - np.log(v)) / sd for k, (v, sd, _) in targets.items()])
 
 

@@ -86,10 +86,14 @@ def simulate_command(
     if "vss_L_per_kg" in s:
         rows.append(("Vss, L/kg", s["vss_L_per_kg"]))
     if "accumulation_ratio" in s:
-        rows += [("accumulation ratio", s["accumulation_ratio"]),
-                 ("tmax first dose, h", s["tmax_first_dose_h"])]
+        rows += [
+            ("accumulation ratio", s["accumulation_ratio"]),
+            ("tmax first dose, h", s["tmax_first_dose_h"]),
+        ]
     for k, v in rows:
         table.add_row(k, "—" if v is None else f"{v:.4g}")
     console.print(table)
-    console.print(f"results written to {out}/ (summary.json, timeseries.parquet, concentration.png)")
+    console.print(
+        f"results written to {out}/ (summary.json, timeseries.parquet, concentration.png)"
+    )
     console.print("[dim]Research output, not dosing advice.[/]")

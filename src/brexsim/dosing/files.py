@@ -73,13 +73,13 @@ def _from_mapping(data: dict[str, Any], where: str) -> Regimen:
     doses = [OralDose(d.time_h, d.mg, d.with_food) for d in spec.oral_doses]
     if spec.oral_schedule is not None:
         s = spec.oral_schedule
-        doses += [
-            OralDose(s.first_h + i * s.interval_h, s.mg, s.with_food) for i in range(s.n)
-        ]
+        doses += [OralDose(s.first_h + i * s.interval_h, s.mg, s.with_food) for i in range(s.n)]
     try:
         return Regimen(
             drug=spec.drug,
-            segments=tuple(IVSegment(x.start_h, x.end_h, x.rate_ug_per_kg_h) for x in spec.segments),
+            segments=tuple(
+                IVSegment(x.start_h, x.end_h, x.rate_ug_per_kg_h) for x in spec.segments
+            ),
             oral_doses=tuple(doses),
             setting=spec.setting,
             start_clock_h=spec.start_clock_h,
@@ -154,7 +154,7 @@ def load_regimen(name_or_path: str | Path) -> Regimen:
 
 
 def regimen_to_toml(regimen: Regimen) -> str:
-    """Serialise a regimen as a regimen TOML file (round-trips through :func:`read_regimen_file`)."""
+    """Serialise a regimen as TOML (round-trips through :func:`read_regimen_file`)."""
     doc = tomlkit.document()
     doc["name"] = regimen.name
     doc["drug"] = regimen.drug
@@ -166,7 +166,9 @@ def regimen_to_toml(regimen: Regimen) -> str:
         arr = tomlkit.array()
         for s in regimen.segments:
             t = tomlkit.inline_table()
-            t.update({"start_h": s.start_h, "end_h": s.end_h, "rate_ug_per_kg_h": s.rate_ug_per_kg_h})
+            t.update(
+                {"start_h": s.start_h, "end_h": s.end_h, "rate_ug_per_kg_h": s.rate_ug_per_kg_h}
+            )
             arr.append(t)
         arr.multiline(True)
         doc["segments"] = arr

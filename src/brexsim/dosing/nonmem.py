@@ -94,7 +94,9 @@ def _read_table(path: Path) -> pd.DataFrame:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise input_error("NONMEM file", str(path), f"a readable file ({exc.strerror})") from None
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith(("#", "@"))]
+    lines = [
+        ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith(("#", "@"))
+    ]
     if not lines:
         raise input_error("NONMEM file", str(path), "a header line and at least one record")
     sep = "," if "," in lines[0] else r"\s+"
@@ -211,7 +213,10 @@ def read_nonmem(
     for sid, g in t.groupby("ID", sort=False):
         sid = int(sid)
         if (np.diff(g["TIME"].to_numpy()) < 0).any():
-            i = int(g["_row"].iloc[int(np.flatnonzero(np.diff(g["TIME"].to_numpy()) < 0)[0]) + 1]) - 1
+            i = (
+                int(g["_row"].iloc[int(np.flatnonzero(np.diff(g["TIME"].to_numpy()) < 0)[0]) + 1])
+                - 1
+            )
             raise err("TIME", i, f"non-decreasing within ID {sid} (sort records by ID, TIME)")
         if "WT" in g:
             w = g["WT"].dropna().unique()
@@ -219,7 +224,9 @@ def read_nonmem(
                 raise input_error("WT", list(w), "one body weight per ID", f"{where}, ID {sid}")
             if len(w) == 1:
                 weights[sid] = float(w[0])
-        regimens[sid] = _records_to_regimen(g, sid, weights.get(sid), drug, allow_above_studied, where)
+        regimens[sid] = _records_to_regimen(
+            g, sid, weights.get(sid), drug, allow_above_studied, where
+        )
     obs = t.loc[t["EVID"] == 0, ["ID", "TIME", "CMT"]].copy()
     obs["DV"] = t.loc[t["EVID"] == 0, "DV"] if "DV" in t else np.nan
     obs["ID"] = obs["ID"].astype(int)
@@ -240,7 +247,9 @@ def _records_to_regimen(
     if doses.empty:
         raise input_error("EVID", "no dose records", "at least one EVID 1 record per ID", ctx)
     rate = doses["RATE"].fillna(0.0) if "RATE" in doses else pd.Series(0.0, index=doses.index)
-    addl = doses["ADDL"].fillna(0).astype(int) if "ADDL" in doses else pd.Series(0, index=doses.index)
+    addl = (
+        doses["ADDL"].fillna(0).astype(int) if "ADDL" in doses else pd.Series(0, index=doses.index)
+    )
     ii = doses["II"].fillna(0.0) if "II" in doses else pd.Series(0.0, index=doses.index)
     food = doses["FOOD"].fillna(1) if "FOOD" in doses else pd.Series(1, index=doses.index)
     iv_events: list[tuple[float, float, float]] = []  # (time, amt, rate)
@@ -256,7 +265,10 @@ def _records_to_regimen(
             elif cmt == CMT_CENTRAL:
                 if r == 0 and amt > 0:
                     raise input_error(
-                        "RATE", r, "> 0 for IV doses (IV boluses are not supported)", f"{ctx}, TIME {tt}"
+                        "RATE",
+                        r,
+                        "> 0 for IV doses (IV boluses are not supported)",
+                        f"{ctx}, TIME {tt}",
                     )
                 iv_events.append((tt, amt, r))
             else:
@@ -272,7 +284,9 @@ def _records_to_regimen(
                 nxt = [e[0] for e in iv_events[n + 1 :] if e[0] > tt] + [m for m in marks if m > tt]
                 if not nxt:
                     raise input_error(
-                        "RATE", 0, "a later IV record or EVID 2 record to end a zero-rate infusion",
+                        "RATE",
+                        0,
+                        "a later IV record or EVID 2 record to end a zero-rate infusion",
                         f"{ctx}, TIME {tt}",
                     )
                 segments.append(IVSegment(tt, min(nxt), 0.0))
@@ -292,7 +306,9 @@ def _records_to_regimen(
         raise input_error(exc.field, exc.value, exc.allowed, f"{ctx}; {exc.context}") from None
 
 
-def regimen_to_nonmem(regimen: Regimen, sid: int = 1, weight_kg: float | None = None) -> pd.DataFrame:
+def regimen_to_nonmem(
+    regimen: Regimen, sid: int = 1, weight_kg: float | None = None
+) -> pd.DataFrame:
     """Dose records of one regimen as a NONMEM table (AMT mg, RATE mg/h, WT kg).
 
     >>> from brexsim.dosing import get_preset
@@ -303,20 +319,47 @@ def regimen_to_nonmem(regimen: Regimen, sid: int = 1, weight_kg: float | None = 
     rows = []
     if regimen.segments:
         if weight_kg is None or not (0 < weight_kg <= 500) or not math.isfinite(weight_kg):
-            raise input_error("weight_kg", weight_kg, "a body weight in (0, 500] kg for IV regimens")
+            raise input_error(
+                "weight_kg", weight_kg, "a body weight in (0, 500] kg for IV regimens"
+            )
         for s in regimen.segments:
             rate = _r12(s.rate_ug_per_kg_h * weight_kg / 1000.0)
             rows.append(
-                {"ID": sid, "TIME": s.start_h, "AMT": _r12(rate * s.duration_h), "RATE": rate,
-                 "EVID": 1, "CMT": CMT_CENTRAL, "FOOD": np.nan}
+                {
+                    "ID": sid,
+                    "TIME": s.start_h,
+                    "AMT": _r12(rate * s.duration_h),
+                    "RATE": rate,
+                    "EVID": 1,
+                    "CMT": CMT_CENTRAL,
+                    "FOOD": np.nan,
+                }
             )
         last = regimen.segments[-1]
         if last.rate_ug_per_kg_h == 0:
-            rows.append({"ID": sid, "TIME": last.end_h, "AMT": 0.0, "RATE": 0.0, "EVID": 2,
-                         "CMT": CMT_CENTRAL, "FOOD": np.nan})
+            rows.append(
+                {
+                    "ID": sid,
+                    "TIME": last.end_h,
+                    "AMT": 0.0,
+                    "RATE": 0.0,
+                    "EVID": 2,
+                    "CMT": CMT_CENTRAL,
+                    "FOOD": np.nan,
+                }
+            )
     for d in regimen.oral_doses:
-        rows.append({"ID": sid, "TIME": d.time_h, "AMT": d.mg, "RATE": 0.0, "EVID": 1,
-                     "CMT": CMT_DEPOT, "FOOD": int(d.with_food)})
+        rows.append(
+            {
+                "ID": sid,
+                "TIME": d.time_h,
+                "AMT": d.mg,
+                "RATE": 0.0,
+                "EVID": 1,
+                "CMT": CMT_DEPOT,
+                "FOOD": int(d.with_food),
+            }
+        )
     df = pd.DataFrame(rows)
     df["MDV"] = 1
     df["DV"] = 0.0
@@ -324,8 +367,11 @@ def regimen_to_nonmem(regimen: Regimen, sid: int = 1, weight_kg: float | None = 
     return df
 
 
-def write_nonmem(dataset: NonmemDataset | Mapping[int, Regimen], path: str | Path,
-                 weights_kg: Mapping[int, float] | float | None = None) -> Path:
+def write_nonmem(
+    dataset: NonmemDataset | Mapping[int, Regimen],
+    path: str | Path,
+    weights_kg: Mapping[int, float] | float | None = None,
+) -> Path:
     """Write regimens (and observation records) as a NONMEM CSV file.
 
     Columns: ``ID,TIME,AMT,RATE,EVID,CMT,MDV,DV,WT`` (+ ``FOOD`` for oral regimens); missing
@@ -353,10 +399,23 @@ def write_nonmem(dataset: NonmemDataset | Mapping[int, Regimen], path: str | Pat
             o = obs[obs["ID"] == sid]
             if len(o):
                 d = pd.concat(
-                    [d, pd.DataFrame({"ID": sid, "TIME": o["TIME"].to_numpy(), "AMT": 0.0,
-                                      "RATE": 0.0, "EVID": 0, "CMT": o["CMT"].to_numpy(),
-                                      "FOOD": np.nan, "MDV": 0, "DV": o["DV"].to_numpy(),
-                                      "WT": weights.get(sid, np.nan)})],
+                    [
+                        d,
+                        pd.DataFrame(
+                            {
+                                "ID": sid,
+                                "TIME": o["TIME"].to_numpy(),
+                                "AMT": 0.0,
+                                "RATE": 0.0,
+                                "EVID": 0,
+                                "CMT": o["CMT"].to_numpy(),
+                                "FOOD": np.nan,
+                                "MDV": 0,
+                                "DV": o["DV"].to_numpy(),
+                                "WT": weights.get(sid, np.nan),
+                            }
+                        ),
+                    ],
                     ignore_index=True,
                 )
         d = d.sort_values(["TIME", "EVID"], ascending=[True, False], kind="stable")

@@ -6,6 +6,7 @@ weight); oral doses in mg; clock time of t = 0 in hours after midnight.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -14,8 +15,8 @@ from brexsim.errors import input_error
 
 __all__ = [
     "DRUGS",
-    "Interruption",
     "IVSegment",
+    "Interruption",
     "OralDose",
     "Regimen",
     "get_segment_doses_ug_per_kg",
@@ -99,7 +100,9 @@ class OralDose:
 
     def __post_init__(self) -> None:
         ctx = f"oral dose at {self.time_h} h"
-        object.__setattr__(self, "time_h", _check_number("time_h", self.time_h, 0.0, MAX_TIME_H, ctx))
+        object.__setattr__(
+            self, "time_h", _check_number("time_h", self.time_h, 0.0, MAX_TIME_H, ctx)
+        )
         object.__setattr__(self, "mg", _check_number("mg", self.mg, 0.0, math.inf, ctx))
         if not isinstance(self.with_food, bool):
             raise input_error("with_food", self.with_food, "true or false", ctx)
@@ -107,7 +110,7 @@ class OralDose:
 
 @dataclass(frozen=True)
 class Interruption:
-    """A pause of the infusion from ``start_h`` to ``end_h``; resumed at ``resume_rate_ug_per_kg_h``.
+    """A pause from ``start_h`` to ``end_h``, resumed at ``resume_rate_ug_per_kg_h``.
 
     ``resume_rate_ug_per_kg_h`` is ``None`` when the infusion resumes at the scheduled rate, and
     ``end_h`` equal to the end of the schedule means it was stopped for good.
@@ -166,12 +169,8 @@ class Regimen:
     def __post_init__(self) -> None:
         if self.drug not in DRUGS:
             raise input_error("drug", self.drug, f"one of {list(DRUGS)}")
-        segs = tuple(
-            s if isinstance(s, IVSegment) else IVSegment(*s) for s in self.segments
-        )
-        doses = tuple(
-            d if isinstance(d, OralDose) else OralDose(*d) for d in self.oral_doses
-        )
+        segs = tuple(s if isinstance(s, IVSegment) else IVSegment(*s) for s in self.segments)
+        doses = tuple(d if isinstance(d, OralDose) else OralDose(*d) for d in self.oral_doses)
         segs = tuple(sorted(segs, key=lambda s: s.start_h))
         doses = tuple(sorted(doses, key=lambda d: d.time_h))
         object.__setattr__(self, "segments", segs)
@@ -185,7 +184,7 @@ class Regimen:
             )
         if self.drug == "zuranolone" and segs:
             raise input_error("segments", len(segs), "none for zuranolone (oral only)")
-        for a, b in zip(segs, segs[1:], strict=False):
+        for a, b in itertools.pairwise(segs):
             if b.start_h < a.end_h - 1e-12:
                 raise input_error(
                     "segments",
@@ -238,12 +237,14 @@ class Regimen:
         """Median spacing of oral doses (h), or None for IV or a single dose."""
         if len(self.oral_doses) < 2:
             return None
-        gaps = sorted(b.time_h - a.time_h for a, b in zip(self.oral_doses, self.oral_doses[1:], strict=False))
+        gaps = sorted(
+            b.time_h - a.time_h for a, b in zip(self.oral_doses, self.oral_doses[1:], strict=False)
+        )
         return gaps[len(gaps) // 2]
 
     @property
     def end_of_treatment_h(self) -> float:
-        """End of the last infusion, or the last oral dose plus one dosing interval (24 h if single)."""
+        """End of the last infusion, or last oral dose + one dosing interval (24 h if single)."""
         if self.segments:
             return max(s.end_h for s in self.segments)
         last = self.oral_doses[-1].time_h

@@ -6,7 +6,7 @@ parameter, mrgsolve style::
     cl_L_per_h_per_kg = { value = 1.07, unit = "L/h/kg", confidence = "C", description = "...",
                           source = "calibrated to Wald 2022 by brexsim calibrate pk" }
 
-Parameters are addressed as ``"<layer>.<name>"``, for example ``"brexanolone_pk.cl_L_per_h_per_kg"``.
+Parameters are addressed as ``"<layer>.<name>"``, e.g. ``"brexanolone_pk.cl_L_per_h_per_kg"``.
 """
 
 from brexsim.params.loader import (

@@ -68,9 +68,10 @@ class BrexanolonePK:
         s = k10 + k12 + k21
         d = np.sqrt(s * s - 4.0 * k10 * k21)
         lam = np.array([(s + d) / 2.0, (s - d) / 2.0])
-        a = np.array(
-            [(k21 - lam[0]) / (lam[1] - lam[0]), (k21 - lam[1]) / (lam[0] - lam[1])]
-        ) / self.v1_L
+        a = (
+            np.array([(k21 - lam[0]) / (lam[1] - lam[0]), (k21 - lam[1]) / (lam[0] - lam[1])])
+            / self.v1_L
+        )
         return lam, a
 
     @property

@@ -57,7 +57,9 @@ class PKResult:
         }
 
 
-def get_default_times(regimen: Regimen, horizon_h: float | None = None, dt_h: float = 0.25) -> np.ndarray:
+def get_default_times(
+    regimen: Regimen, horizon_h: float | None = None, dt_h: float = 0.25
+) -> np.ndarray:
     """Output grid 0..horizon in steps of ``dt_h``, plus every dosing jump time.
 
     The default horizon is the end of dosing + 240 h.

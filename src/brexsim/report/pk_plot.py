@@ -7,10 +7,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from brexsim.dosing.regimen import Regimen  # noqa: E402
-from brexsim.pk.simulate import PKResult  # noqa: E402
+from brexsim.dosing.regimen import Regimen
+from brexsim.pk.simulate import PKResult
 
 __all__ = ["plot_pk"]
 
@@ -27,8 +27,12 @@ def plot_pk(res: PKResult, regimen: Regimen, path: str | Path, title: str = "") 
     ax1.plot(t, res.effect_site_drug_ng_per_ml, ":", label="effect site (total-equivalent)")
     ax1.set_ylabel(f"{res.drug} (ng/mL)")
     ax1.legend(loc="upper right", fontsize=8)
-    ax2.plot(t, res.drug_biophase_free_nM + res.endogenous_biophase_free_nM, color="C3",
-             label="free at receptors (drug + endogenous)")
+    ax2.plot(
+        t,
+        res.drug_biophase_free_nM + res.endogenous_biophase_free_nM,
+        color="C3",
+        label="free at receptors (drug + endogenous)",
+    )
     ax2.plot(t, res.endogenous_biophase_free_nM, color="0.5", lw=1, label="endogenous free")
     ax2.set_ylabel("free biophase (nM)")
     ax2.set_xlabel("time from first dose (h)")
@@ -40,8 +44,14 @@ def plot_pk(res: PKResult, regimen: Regimen, path: str | Path, title: str = "") 
     for d in regimen.oral_doses:
         ax1.axvline(d.time_h, color="0.8", lw=0.5, zorder=0)
     fig.suptitle(title or f"{regimen.name} ({res.drug}, {res.weight_kg:g} kg)")
-    fig.text(0.99, 0.005, "brexsim — research output, not dosing advice", ha="right",
-             fontsize=7, color="0.4")
+    fig.text(
+        0.99,
+        0.005,
+        "brexsim — research output, not dosing advice",
+        ha="right",
+        fontsize=7,
+        color="0.4",
+    )
     path = Path(path)
     fig.savefig(path, dpi=110)
     plt.close(fig)
