@@ -267,7 +267,8 @@ def compute_delta_potentiation(allo_nM: jax.Array, zur_nM: jax.Array, p: GabaaPa
     """Fractional potentiation of delta receptors, no direct gating.
 
     >>> p = get_gabaa_params()
-    >>> round(float(compute_delta_potentiation(p.allo.ec50_delta_nM, 0.0, p)), 6) == p.allo.emax_delta / 2
+    >>> e = float(compute_delta_potentiation(p.allo.ec50_delta_nM, 0.0, p))
+    >>> round(e, 6) == p.allo.emax_delta / 2
     True
     """
     return _subtype_e(allo_nM, zur_nM, p, "delta")
@@ -278,7 +279,7 @@ def compute_tonic_conductance_nS(
 ) -> jax.Array:
     """Tonic GABA-A conductance (nS) at free steroid concentrations (nM).
 
-    ``g = g_od * max(delta - offset, 0) * [(1-r)(1 + E_delta + D_delta/f) + r(1 + E_a4g2 + D_g2/f)]``
+    ``g = g_od * max(delta - offset, 0) * [(1-r) (1 + E_d + D_d/f) + r (1 + E_a4g2 + D_g2/f)]``
     where ``r`` is the tonic share carried by alpha4beta-gamma2 receptors (epileptic state) and
     ``f`` the fraction of maximal current that ambient GABA activates.
 

@@ -93,7 +93,7 @@ def get_gaba_conductances_nS(
     delta_state: str = "postpartum",
     sensitivity: str = "control",
     drug: str = "brexanolone",
-    endogenous_nM: float = 0.0,
+    endogenous_nM=0.0,
     params: ParameterSet | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Tonic and mean phasic GABA-A conductance (nS) over free drug concentrations (nM).
@@ -167,10 +167,14 @@ def get_passive_properties(
 
 
 def _isi_rate_Hz(times_ms: np.ndarray, t_on: float, t_off: float) -> float:
-    """Mean firing rate from the inter-spike intervals inside ``[t_on, t_off)``:
-    ``(n - 1) / (t_n - t_1)``, 0 with fewer than two spikes (continuous in the drive, unlike a
-    spike count)."""
-    t = times_ms[(times_ms >= t_on) & (times_ms < t_off)]
+    """Steady-state firing rate (Hz) from the inter-spike intervals in the second half of the
+    step ``[(t_on + t_off)/2, t_off)``: ``(n - 1) / (t_n - t_1)``; 0 with fewer than two spikes.
+
+    The first half is left out so that spike-frequency adaptation has settled; with regular
+    steady-state ISIs this estimator does not jump when one more spike fits into the window
+    (unlike a spike count), so small changes of the drive are resolved to about dt / window.
+    """
+    t = times_ms[(times_ms >= 0.5 * (t_on + t_off)) & (times_ms < t_off)]
     if t.size < 2:
         return 0.0
     return float((t.size - 1) / (t[-1] - t[0]) * 1e3)
@@ -200,7 +204,9 @@ def _run_brian(
     n = ps.get_layer("neuron")
     ms, mV, pA, nS, pF, second = b2.ms, b2.mV, b2.pA, b2.nS, b2.pF, b2.second
     eqs = """
-    dv/dt = (gL_*(EL_ - v) + gL_*DT_*exp((v - VT_)/DT_) - w + g_gaba*(E_gaba - v) + I_inj)/C_ : volt (unless refractory)
+    dv/dt = (I_leak + gL_*DT_*exp((v - VT_)/DT_) - w + I_syn + I_inj)/C_ : volt (unless refractory)
+    I_leak = gL_*(EL_ - v) : amp
+    I_syn = g_gaba*(E_gaba - v) : amp
     dw/dt = (a_*(v - EL_) - w)/tauw_ : amp
     I_inj = (i_amp + slope*(t - t_on_))*int(t >= t_on_)*int(t < t_off_) : amp
     g_gaba : siemens (constant)
@@ -257,7 +263,7 @@ def _run_brian(
 
 @dataclass(frozen=True)
 class FIResult:
-    """Mean ISI firing rate (Hz) during the 1-s steps: ``rate_Hz[i_b, i_current]``."""
+    """Steady-state firing rate (Hz) during the 1-s steps: ``rate_Hz[i_b, i_current]``."""
 
     currents_pA: np.ndarray
     b_pA: np.ndarray
@@ -345,7 +351,7 @@ def simulate_excitability(
     delta_state: str = "postpartum",
     sensitivity: str = "control",
     drug: str = "brexanolone",
-    endogenous_nM: float = 0.0,
+    endogenous_nM=0.0,
     cl_in_mM: float | None = None,
     use_hco3: bool = False,
     params: ParameterSet | None = None,
@@ -360,8 +366,9 @@ def simulate_excitability(
     delta_state : {"virgin", "pregnant", "postpartum", "ppd"}
     sensitivity : {"control", "epileptic"}
     drug : {"brexanolone", "zuranolone"}
-    endogenous_nM : float
-        Free endogenous allopregnanolone added to the drug (nM).
+    endogenous_nM : float or array
+        Free endogenous allopregnanolone added to the drug (nM), scalar or one per
+        concentration; the drug-free reference cell gets the first value.
     cl_in_mM : float, optional
         Intracellular Cl- (default from the table).
     use_hco3 : bool
@@ -384,10 +391,12 @@ def simulate_excitability(
     c = np.atleast_1d(np.asarray(conc_nM, dtype=float))
     if c.ndim != 1 or c.size == 0:
         raise input_error("conc_nM", conc_nM, "a non-empty 1-D array of concentrations")
-    if not np.all(np.isfinite(endogenous_nM)) or endogenous_nM < 0:
-        raise input_error("endogenous_nM", endogenous_nM, "a finite concentration >= 0 nM")
+    endo = np.broadcast_to(np.asarray(endogenous_nM, dtype=float), c.shape)
+    if not np.all(np.isfinite(endo)) or np.any(endo < 0):
+        raise input_error("endogenous_nM", endogenous_nM, "finite concentrations >= 0 nM")
     grid = np.concatenate([[0.0], c])  # index 0: drug-free reference cell
-    g_t, g_p = get_gaba_conductances_nS(grid, delta_state, sensitivity, drug, endogenous_nM, ps)
+    endo_grid = np.concatenate([endo[:1], endo])
+    g_t, g_p = get_gaba_conductances_nS(grid, delta_state, sensitivity, drug, endo_grid, ps)
     g = g_t + g_p
     e_gaba = get_e_gaba_mV(ps, cl_in_mM, use_hco3)
     m = grid.size
