@@ -9,6 +9,7 @@ over 300 h and prints a table (patients per second) with machine and package ver
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import platform
 import time
@@ -36,7 +37,7 @@ def scipy_peer(reg, pk, t):
     y = np.zeros(2)
     out = np.zeros(len(t))
     edges = sorted({0.0, t[-1], *[x for s in segs for x in s[:2]]})
-    for a, b in zip(edges, edges[1:], strict=False):
+    for a, b in itertools.pairwise(edges):
         m = (t >= a) & (t <= b)
         sol = solve_ivp(f, (a, b), y, method="LSODA", t_eval=t[m], rtol=1e-8, atol=1e-10)
         out[m] = sol.y[0] / pk.v1_L
