@@ -282,7 +282,7 @@ def simulate_f_i(
     Default cell: baseline GABA-A conductance (virgin, control, no steroid).
 
     >>> r = simulate_f_i([0.0, 500.0])
-    >>> float(r.rate_Hz[0, 0]), 64 <= r.rate_Hz[0, 1] <= 80
+    >>> float(r.rate_Hz[0, 0]), bool(64 <= r.rate_Hz[0, 1] <= 80)
     (0.0, True)
     """
     ps = params or load_parameters()
