@@ -322,19 +322,49 @@ def _wide_to_long(frame: pd.DataFrame, problems: list[DataProblem]) -> pd.DataFr
     return pd.concat(parts, ignore_index=True)
 
 
+def _map_unique(series: pd.Series, fn: Any) -> np.ndarray:
+    """``fn`` applied to each distinct value (missing cells get ``fn(None)``), per row."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    for i, u in enumerate(uniques):
+        mapped[i] = fn(u)
+    mapped[-1] = fn(None)
+    return mapped[codes]
+
+
+def _text(v: Any) -> str:
+    return "" if v is None else str(v).strip()
+
+
 def _as_text(series: pd.Series) -> pd.Series:
-    """Strings with missing cells as ``""``."""
-    out = series.astype(object).where(series.notna(), "")
-    return out.map(lambda v: str(v).strip())
+    """Stripped strings with missing cells as ``""``."""
+    return pd.Series(_map_unique(series, _text), index=series.index, dtype=object)
+
+
+def _parse_number(v: Any) -> float | None:
+    """A float, NaN for an empty cell, or None for text that is not a number."""
+    if v is None:
+        return np.nan
+    if isinstance(v, int | float | np.integer | np.floating):
+        return float(v)
+    text = str(v).strip()
+    if text == "":
+        return np.nan
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _to_number(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Numbers (NaN where missing) and a mask of cells that are present but not numeric."""
-    raw = series.astype(object)
-    present = raw.notna() & (raw.map(lambda v: str(v).strip()) != "")
-    num = pd.to_numeric(raw.where(present), errors="coerce").astype(float)
-    bad = present & num.isna()
-    return num, bad
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        num = series.astype(float)
+        return num, pd.Series(False, index=series.index)
+    parsed = _map_unique(series, _parse_number)
+    bad = np.array([x is None for x in parsed], dtype=bool)
+    num = np.where(bad, np.nan, parsed).astype(float)
+    return pd.Series(num, index=series.index), pd.Series(bad, index=series.index)
 
 
 def validate_biomarkers(
@@ -468,14 +498,14 @@ def validate_biomarkers(
 
     # analyte
     raw_analyte = _as_text(df["analyte"]).reset_index(drop=True)
-    out["analyte"] = raw_analyte.map(_canonical_analyte).to_numpy()
+    out["analyte"] = _map_unique(raw_analyte, _canonical_analyte)
     m = out["analyte"] == ""
     if m.any():
         problems.append(DataProblem("analyte", "empty analyte name", where_w(m)))
 
     # stimulus
     raw_stim = _as_text(df["stimulus"]).reset_index(drop=True)
-    stim = raw_stim.map(lambda s: _STIMULUS_LOOKUP.get(s.lower(), None))
+    stim = pd.Series(_map_unique(raw_stim, lambda s: _STIMULUS_LOOKUP.get(_text(s).lower())))
     m = stim.isna()
     if m.any():
         problems.append(
@@ -520,13 +550,17 @@ def validate_biomarkers(
 
     # unit
     raw_unit = _as_text(df["unit"]).reset_index(drop=True)
-    canon = raw_unit.map(lambda u: "" if u == "" else _canonical_unit(u))
-    classes = out["analyte"].map(lambda a: ANALYTE_CLASSES.get(a, "other"))
-    ok = [
-        c == "" or (c is not None and c in ALLOWED_UNITS[k])
-        for c, k in zip(canon, classes, strict=True)
-    ]
-    m = ~pd.Series(ok)
+    canon = pd.Series(_map_unique(raw_unit, lambda u: "" if not _text(u) else _canonical_unit(u)))
+    classes = pd.Series(_map_unique(out["analyte"], lambda a: ANALYTE_CLASSES.get(a, "other")))
+    cu, u_uniques = pd.factorize(canon, use_na_sentinel=True)  # None (unknown) -> -1
+    ck, k_uniques = pd.factorize(classes)
+    combo = (cu + 1) * (len(k_uniques) + 1) + ck
+    ok_combo = {}
+    for c in np.unique(combo):
+        unit_i, class_i = divmod(int(c), len(k_uniques) + 1)
+        unit = None if unit_i == 0 else u_uniques[unit_i - 1]
+        ok_combo[c] = unit == "" or (unit is not None and unit in ALLOWED_UNITS[k_uniques[class_i]])
+    m = pd.Series(~np.vectorize(ok_combo.__getitem__, otypes=[bool])(combo))
     if m.any():
         bad_classes = sorted(set(classes[m]))
         allowed = "; ".join(f"{k}: {', '.join(ALLOWED_UNITS[k])}" for k in bad_classes)
@@ -537,15 +571,18 @@ def validate_biomarkers(
                 where_w(m, raw_unit),
             )
         )
-    out["unit"] = [("" if c is None else c) for c in canon]
+    out["unit"] = canon.fillna("").to_numpy()
     out.loc[is_hamd & (out["unit"] == ""), "unit"] = "points"
     # one unit per analyte x stimulus
     if not m.any():
-        nunit = out.groupby(["analyte", "stimulus"])["unit"].transform(
-            lambda s: s[s != ""].nunique()
-        )
-        m = nunit > 1
-        if m.any():
+        units = out.loc[out["unit"] != "", ["analyte", "stimulus", "unit"]].drop_duplicates()
+        counts = units.groupby(["analyte", "stimulus"]).size()
+        mixed = counts[counts > 1].index
+        if len(mixed):
+            m = pd.Series(
+                pd.MultiIndex.from_frame(out[["analyte", "stimulus"]]).isin(mixed),
+                index=out.index,
+            )
             problems.append(
                 DataProblem(
                     "unit",

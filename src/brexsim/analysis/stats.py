@@ -224,12 +224,11 @@ def get_change_matrix(data: pd.DataFrame, transform: str = "raw") -> ChangeMatri
     gframe = bio[["analyte", "stimulus"]].drop_duplicates()
     groups = sorted((str(a), str(s)) for a, s in gframe.itertuples(index=False))
     groups.sort(key=lambda g: (g[0], order.get(g[1], 9)))
-    gi = {g: i for i, g in enumerate(groups)}
+    g_idx = pd.MultiIndex.from_tuples(groups).get_indexer(
+        pd.MultiIndex.from_frame(bio[["analyte", "stimulus"]].astype(str))
+    )
     s_idx = pd.Index(subjects).get_indexer(bio["subject"].astype(str))
     t_idx = pd.Index(times).get_indexer(bio["time_h"].astype(float))
-    g_idx = np.array(
-        [gi[(a, s)] for a, s in zip(bio["analyte"], bio["stimulus"], strict=True)], dtype=int
-    )
     values = np.full((len(groups), subjects.size, times.size), np.nan)
     present = np.zeros(values.shape, dtype=bool)
     values[g_idx, s_idx, t_idx] = bio["value"].to_numpy(dtype=float)
@@ -241,11 +240,9 @@ def get_change_matrix(data: pd.DataFrame, transform: str = "raw") -> ChangeMatri
             pd.Index(subjects).get_indexer(h["subject"].astype(str)),
             pd.Index(times).get_indexer(h["time_h"].astype(float)),
         ] = h["value"].to_numpy(dtype=float)
-    units = []
-    for a, s in groups:
-        u = bio.loc[(bio["analyte"] == a) & (bio["stimulus"] == s), "unit"]
-        u = [x for x in pd.unique(u) if isinstance(x, str) and x]
-        units.append(u[0] if u else "")
+    uf = bio.loc[bio["unit"].astype(str) != "", ["analyte", "stimulus", "unit"]]
+    first_unit = uf.drop_duplicates(["analyte", "stimulus"]).set_index(["analyte", "stimulus"])
+    units = [str(first_unit["unit"].get(g, "")) for g in groups]
     return ChangeMatrix(subjects, times, groups, values, present, hamd, units)
 
 
