@@ -82,11 +82,11 @@ def analyze_command(
             "forest": figure_to_png(plot_forest(result.table, alpha=alpha)),
             "spaghetti": figure_to_png(plot_spaghetti(data, transform=transform)),
         }
-        first_post = result.post_h[-1]
+        last_post = result.post_h[-1]
         if (data["analyte"] == "HAMD17").any():
             figures["correlation"] = figure_to_png(
                 plot_correlations(
-                    data, result.table[result.table["time_h"] == first_post], first_post
+                    data, result.table[result.table["time_h"] == last_post], last_post
                 )
             )
         with atomic_output_dir(out) as tmp:
