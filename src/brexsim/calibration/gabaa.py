@@ -25,16 +25,13 @@ What is fitted, to what, and how many targets per parameter:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import tomlkit
 from scipy.optimize import least_squares
 
+from brexsim.calibration.tables import write_parameter_values
 from brexsim.params import ParameterSet, load_parameters, override_parameters
-from brexsim.params.loader import clear_cache, get_parameter_files
 
 __all__ = [
     "EC50_TARGETS_NM",
@@ -132,27 +129,6 @@ def calibrate_neuron(params: ParameterSet | None = None) -> dict[str, float]:
     return out
 
 
-def _write_values(values: Mapping[str, float], sig: int = 6) -> list[Path]:
-    """Write ``{"layer.key": value}`` into the packaged tables (only rows with confidence C)."""
-    files = {p.stem: p for p in get_parameter_files()}
-    changed: list[Path] = []
-    by_layer: dict[str, dict[str, float]] = {}
-    for name, v in values.items():
-        layer, _, key = name.partition(".")
-        by_layer.setdefault(layer, {})[key] = float(f"{float(v):.{sig}g}")
-    for layer, kv in by_layer.items():
-        path = files[layer]
-        doc = tomlkit.parse(path.read_text(encoding="utf-8"))
-        for key, v in kv.items():
-            if doc[key]["confidence"] != "C":
-                raise ValueError(f"{layer}.{key} is not a calibrated (C) parameter")
-            doc[key]["value"] = v
-        path.write_text(tomlkit.dumps(doc), encoding="utf-8")
-        changed.append(path)
-    clear_cache()
-    return changed
-
-
 def calibrate_gabaa(write: bool = True) -> dict[str, Any]:
     """Run all four calibrations in order; optionally write the values into the TOML tables.
 
@@ -183,5 +159,5 @@ def calibrate_gabaa(write: bool = True) -> dict[str, Any]:
         ),
     }
     if write:
-        _write_values(values)
+        write_parameter_values(values)
     return {"values": values, "checks": checks}
