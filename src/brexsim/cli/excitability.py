@@ -38,6 +38,17 @@ _COLUMNS = {
     "rate_change_pct": "%",
 }
 
+#: columns printed on screen (all of _COLUMNS go to the files)
+_SHOWN = (
+    "conc_nM",
+    "enhancement_pct",
+    "tonic_current_pA",
+    "delta_v_mV",
+    "rin_MOhm",
+    "rheobase_pA",
+    "rate_Hz",
+)
+
 
 def get_zulresso_cmax_free_nM(weight_kg: float = 70.0, params=None) -> dict[str, float] | None:
     """Free biophase drug and endogenous allopregnanolone (nM) at the zulresso plasma Cmax.
@@ -314,10 +325,11 @@ def excitability_command(
     )
     df = s.pop("_table")
     table = Table(title=f"brexsim excitability — {drug}, {sensitivity}, delta state {delta_state}")
-    for col in _COLUMNS:
-        table.add_column(f"{col}", justify="right")
+    shown = [c for c in _SHOWN if c in df.columns]  # the full table is in the CSV/Parquet
+    for col in shown:
+        table.add_column(f"{col.rsplit('_', 1)[0]}\n({_COLUMNS[col]})", justify="right")
     for _, row in df.iterrows():
-        table.add_row(*(f"{row[c]:.4g}" for c in _COLUMNS))
+        table.add_row(*(f"{row[c]:.3g}" for c in shown))
     console.print(table)
     console.print(
         f"simulated Mtchedlishvili experiment: apparent EC50 {s['ec50_nM']:.2f} nM, "
