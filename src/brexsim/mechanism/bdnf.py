@@ -1,0 +1,268 @@
+"""Serum BDNF: slow platelet-pool turnover, lower in PPD, raised by GABAergic tone and by lower
+inflammation.
+
+States (hours; see :data:`BDNF_STATES`)::
+
+    dN/dt = k_N (D(t) - N)                         neurotrophic production state (0 = baseline)
+    dB/dt = k_B (B0 (1 + N) - B)                   serum BDNF, ng/mL
+    D(t)  = w_G (G(t) - G0) + w_I (1 - I(t))       drive
+
+``G`` is the GABAergic tone index (0-1; from the GABA-A layer when it is wired, otherwise the
+documented default :func:`get_default_gaba_tone`: free brain drug / (free + EC50), EC50 12.9 nM),
+``G0`` its drug-free value, ``I`` the inflammatory index (plasma TNF-a fold change from baseline;
+1 = baseline). ``B0`` is the PPD baseline (32.69 - 0.61 x 8.33 ng/mL). The weights are calibrated
+so that zulresso raises BDNF at its peak by the Brunoni 2008 prior of +0.62 SD.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from brexsim.errors import input_error
+from brexsim.params import ParameterSet, load_parameters
+
+jax.config.update("jax_enable_x64", True)
+
+__all__ = [
+    "BDNF_STATES",
+    "BdnfResult",
+    "get_bdnf_parameters",
+    "get_default_gaba_tone",
+    "make_bdnf_args",
+    "rhs",
+    "rhs_from_inputs",
+    "simulate_bdnf",
+]
+
+#: State vector of the BDNF layer.
+BDNF_STATES: tuple[str, ...] = ("bdnf_drive", "bdnf_serum_ng_per_ml")
+
+
+def get_bdnf_parameters(params: ParameterSet | None = None) -> dict[str, float]:
+    """The ``bdnf`` table plus the PK constants used by the default GABAergic tone index.
+
+    >>> round(get_bdnf_parameters()["ppd_baseline_ng_per_ml"], 1)
+    27.6
+    """
+    ps = params if params is not None else load_parameters()
+    p = dict(ps.get_layer("bdnf"))
+    for drug in ("brexanolone", "zuranolone"):
+        p[f"fu_{drug}"] = ps.value(f"{drug}_pk.fu_plasma")
+        p[f"kpuu_{drug}"] = ps.value(f"{drug}_pk.kp_uu_brain")
+        p[f"mw_{drug}"] = ps.value(f"{drug}_pk.mw_g_per_mol")
+    return p
+
+
+def get_default_gaba_tone(
+    plasma_total_ng_per_ml: np.ndarray,
+    drug: str = "brexanolone",
+    params: ParameterSet | Mapping[str, float] | None = None,
+) -> np.ndarray:
+    """Default GABAergic tone index (0-1) when the GABA-A layer is not wired.
+
+    ``G = f / (f + EC50)`` with ``f`` the free brain concentration at equilibrium
+    (total plasma x fu x Kp,uu, in nM) and EC50 = 12.9 nM (Mtchedlishvili 2001). A surrogate only:
+    the GABA-A layer's tonic-current index should replace it.
+
+    >>> round(float(get_default_gaba_tone(np.array([85.0]))[0]), 3)
+    0.171
+    """
+    p = params if isinstance(params, Mapping) else get_bdnf_parameters(params)
+    if drug not in ("brexanolone", "zuranolone"):
+        raise input_error("drug", drug, "'brexanolone' or 'zuranolone'")
+    c = np.maximum(np.asarray(plasma_total_ng_per_ml, dtype=float), 0.0)
+    free_nM = c * p[f"fu_{drug}"] * p[f"kpuu_{drug}"] * 1000.0 / p[f"mw_{drug}"]
+    return free_nM / (free_nM + p["gaba_ec50_nM"])
+
+
+def make_bdnf_args(
+    time_h: np.ndarray,
+    gaba_tone: np.ndarray,
+    inflammation_index: np.ndarray,
+    params: ParameterSet | None = None,
+    gaba_tone_baseline: float | None = None,
+    baseline_scale: float = 1.0,
+) -> dict[str, jax.Array]:
+    """Arguments for :func:`rhs`: rates (per hour), weights and the interpolated inputs."""
+    p = get_bdnf_parameters(params)
+    t = np.asarray(time_h, dtype=float)
+    g = np.asarray(gaba_tone, dtype=float)
+    i = np.asarray(inflammation_index, dtype=float)
+    for name, v in (("gaba_tone", g), ("inflammation_index", i)):
+        if v.shape != t.shape:
+            raise input_error(name, v.shape, f"an array of shape {t.shape}")
+        if not np.all(np.isfinite(v)) or np.any(v < 0):
+            raise input_error(name, "array", "finite values >= 0")
+    if np.any(g > 1):
+        raise input_error("gaba_tone", float(g.max()), "an index in [0, 1]")
+    g0 = float(g[0]) if gaba_tone_baseline is None else float(gaba_tone_baseline)
+    ln2 = math.log(2.0)
+    args = {
+        "t_grid_h": t,
+        "gaba_grid": g,
+        "infl_grid": i,
+        "gaba_baseline": g0,
+        "k_drive_per_h": ln2 / p["drive_halflife_h"],
+        "k_pool_per_h": ln2 / p["serum_pool_halflife_h"],
+        "w_gaba": p["gaba_weight"],
+        "w_infl": p["inflammation_weight"],
+        "b0_ng_per_ml": p["ppd_baseline_ng_per_ml"] * baseline_scale,
+    }
+    return {k: jnp.asarray(v, dtype=jnp.float64) for k, v in args.items()}
+
+
+def rhs_from_inputs(t, y, gaba_tone, inflammation_index, args):  # type: ignore[no-untyped-def]
+    """BDNF right-hand side (per hour) for given inputs; pure ``jax.numpy``.
+
+    ``gaba_tone``: GABAergic tone index (0-1); ``inflammation_index``: plasma TNF-a fold change
+    (1 = baseline). ``y`` follows :data:`BDNF_STATES`.
+    """
+    drive = args["w_gaba"] * (gaba_tone - args["gaba_baseline"]) + args["w_infl"] * (
+        1.0 - inflammation_index
+    )
+    dn = args["k_drive_per_h"] * (drive - y[0])
+    # production is floored at zero so that no input drives the pool negative
+    db = args["k_pool_per_h"] * (args["b0_ng_per_ml"] * jnp.maximum(1.0 + y[0], 0.0) - y[1])
+    return jnp.stack([dn, db])
+
+
+def rhs(t, y, args):  # type: ignore[no-untyped-def]
+    """BDNF right-hand side (per hour) with inputs interpolated from ``args``.
+
+    >>> a = make_bdnf_args(np.array([0.0, 1.0]), np.zeros(2), np.ones(2))
+    >>> [float(v) for v in rhs(0.0, jnp.array([0.0, 27.6]), a)]
+    [0.0, 0.0]
+    """
+    g = jnp.interp(t, args["t_grid_h"], args["gaba_grid"])
+    i = jnp.interp(t, args["t_grid_h"], args["infl_grid"])
+    return rhs_from_inputs(t, y, g, i, args)
+
+
+@dataclass(frozen=True)
+class BdnfResult:
+    """Serum BDNF time course.
+
+    Attributes
+    ----------
+    time_h : h
+    bdnf_ng_per_ml : serum BDNF, ng/mL
+    drive : neurotrophic production state (0 = baseline)
+    gaba_tone, inflammation_index : the inputs used
+    baseline_ng_per_ml : the subject's baseline
+    sd_ng_per_ml : healthy between-subject SD (to express changes in SD units)
+    """
+
+    time_h: np.ndarray
+    bdnf_ng_per_ml: np.ndarray
+    drive: np.ndarray
+    gaba_tone: np.ndarray
+    inflammation_index: np.ndarray
+    baseline_ng_per_ml: float
+    sd_ng_per_ml: float
+
+    def get_change_sd(self) -> np.ndarray:
+        """Change from baseline in units of the healthy SD (8.33 ng/mL)."""
+        return (self.bdnf_ng_per_ml - self.baseline_ng_per_ml) / self.sd_ng_per_ml
+
+
+@functools.lru_cache(maxsize=2)
+def _compiled_solver():  # type: ignore[no-untyped-def]
+    import diffrax
+
+    @jax.jit
+    def solve(y0, args, ts):  # type: ignore[no-untyped-def]
+        sol = diffrax.diffeqsolve(
+            diffrax.ODETerm(rhs),
+            diffrax.Tsit5(),
+            t0=ts[0],
+            t1=ts[-1],
+            dt0=0.1,
+            y0=y0,
+            args=args,
+            saveat=diffrax.SaveAt(ts=ts),
+            stepsize_controller=diffrax.PIDController(
+                rtol=1e-8, atol=1e-10, jump_ts=args["t_grid_h"]
+            ),
+            max_steps=100_000,
+        )
+        return sol.ys
+
+    return solve
+
+
+def simulate_bdnf(
+    time_h: np.ndarray,
+    plasma_total_ng_per_ml: np.ndarray | None = None,
+    gaba_tone: np.ndarray | None = None,
+    inflammation_index: np.ndarray | None = None,
+    drug: str = "brexanolone",
+    params: ParameterSet | None = None,
+    baseline_scale: float = 1.0,
+) -> BdnfResult:
+    """Simulate serum BDNF.
+
+    Parameters
+    ----------
+    time_h : array, h
+        Output times (strictly increasing); inputs are given on this grid.
+    plasma_total_ng_per_ml : array, optional
+        Total plasma drug; used for the default GABAergic tone and, when
+        ``inflammation_index`` is not given, for the TLR layer's plasma TNF-a fold change.
+    gaba_tone : array, optional
+        GABAergic tone index (0-1), e.g. from the GABA-A layer. Default
+        :func:`get_default_gaba_tone`.
+    inflammation_index : array, optional
+        Plasma TNF-a fold change from baseline. Default: from
+        :func:`brexsim.mechanism.tlr.simulate_inflammation`.
+    baseline_scale : float
+        Subject multiplier on the PPD baseline.
+
+    >>> t = np.arange(0.0, 24 * 30 + 1.0, 2.0)
+    >>> res = simulate_bdnf(t, np.where(t < 60, 80.0, 0.0))
+    >>> bool(res.bdnf_ng_per_ml[-1] > res.bdnf_ng_per_ml[0])
+    True
+    """
+    t = np.asarray(time_h, dtype=float)
+    if t.ndim != 1 or t.size < 2 or np.any(np.diff(t) <= 0) or not np.all(np.isfinite(t)):
+        raise input_error("time_h", "array", "a strictly increasing 1-D array of >= 2 times")
+    if not (math.isfinite(baseline_scale) and baseline_scale > 0):
+        raise input_error("baseline_scale", baseline_scale, "a finite number > 0")
+    p = get_bdnf_parameters(params)
+    if gaba_tone is None or inflammation_index is None:
+        if plasma_total_ng_per_ml is None:
+            raise input_error(
+                "plasma_total_ng_per_ml",
+                None,
+                "an array when gaba_tone or inflammation_index is not given",
+            )
+        c = np.asarray(plasma_total_ng_per_ml, dtype=float)
+    if gaba_tone is None:
+        gaba_tone = get_default_gaba_tone(c, drug, p)
+        g0 = 0.0
+    else:
+        g0 = None
+    if inflammation_index is None:
+        from brexsim.mechanism.tlr import simulate_inflammation
+
+        inflammation_index = simulate_inflammation(t, c, params, drug).get_fold_change("tnf")
+    args = make_bdnf_args(t, gaba_tone, inflammation_index, params, g0, baseline_scale)
+    y0 = jnp.array([0.0, float(args["b0_ng_per_ml"])], dtype=jnp.float64)
+    ys = np.asarray(_compiled_solver()(y0, args, jnp.asarray(t)))
+    if not np.all(np.isfinite(ys)):
+        raise RuntimeError("BDNF solve produced non-finite values")
+    return BdnfResult(
+        time_h=t,
+        bdnf_ng_per_ml=np.maximum(ys[:, 1], 0.0),
+        drive=ys[:, 0],
+        gaba_tone=np.asarray(gaba_tone, dtype=float),
+        inflammation_index=np.asarray(inflammation_index, dtype=float),
+        baseline_ng_per_ml=float(args["b0_ng_per_ml"]),
+        sd_ng_per_ml=p["healthy_sd_ng_per_ml"],
+    )
