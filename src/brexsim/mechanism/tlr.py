@@ -24,9 +24,13 @@ In vivo state vector ``y`` (see :data:`IN_VIVO_STATES`):
 idx   name               unit    meaning
 ====  =================  ======  =====================================================
 0     innate_state       1       coupling capacity of circulating innate cells (1 = baseline)
-1     tnf_pg_per_ml      pg/mL   plasma TNF-a
-2     il1b_pg_per_ml     pg/mL   plasma IL-1b
-3     il6_pg_per_ml      pg/mL   plasma IL-6
+1-3   <c>_production     1       TLR-driven secretion of TNF-a / IL-1b / IL-6 relative to
+                                 baseline, lagging its quasi-steady value by the mean
+                                 intracellular residence time (mRNA + protein [+ IL-6
+                                 secondary-response step]); 1 = baseline
+4     tnf_pg_per_ml      pg/mL   plasma TNF-a
+5     il1b_pg_per_ml     pg/mL   plasma IL-1b
+6     il6_pg_per_ml      pg/mL   plasma IL-6
 ====  =================  ======  =====================================================
 """
 
@@ -88,6 +92,9 @@ _N_INTRA = _N_CELL - 3  # all but the three secreted pools
 #: States of the reduced in vivo form (see the module docstring).
 IN_VIVO_STATES: tuple[str, ...] = (
     "innate_state",
+    "tnf_production",
+    "il1b_production",
+    "il6_production",
     "tnf_pg_per_ml",
     "il1b_pg_per_ml",
     "il6_pg_per_ml",
@@ -496,6 +503,19 @@ def get_qss_table(
     return _QSS_GRID.copy(), flux / flux[-1]
 
 
+def _get_residence_min(p: Mapping[str, float]) -> np.ndarray:
+    """Mean intracellular residence time of each cytokine's production chain, min (derived)."""
+    out = []
+    for c in CYTOKINES:
+        tau = 1.0 / p[f"{c}_mrna_deg_per_min"] + 1.0 / (
+            p[f"{c}_secretion_per_min"] + p[f"{c}_intracellular_deg_per_min"]
+        )
+        if c == "il6":
+            tau += 1.0 / p["il6_secondary_k_per_min"]
+        out.append(tau)
+    return np.array(out)
+
+
 def make_in_vivo_args(
     params: ParameterSet | None = None,
     time_h: np.ndarray | None = None,
@@ -509,8 +529,8 @@ def make_in_vivo_args(
     interpolated (held constant outside the grid). Without them the drug is zero.
 
     >>> a = make_in_vivo_args()
-    >>> sorted(a)[:3]
-    ['c_grid_uM', 'imax', 'ic50_uM']
+    >>> "phi" in a and a["klag_per_h"].shape == (3,)
+    True
     """
     p = get_tlr_parameters(params)
     r, phi = get_qss_table(p, basal_tone_scale)
@@ -537,6 +557,7 @@ def make_in_vivo_args(
         "r_grid": r,
         "phi": phi,
         "kout_per_h": np.array([ln2 / p[f"{c}_plasma_halflife_h"] for c in CYTOKINES]),
+        "klag_per_h": 60.0 / _get_residence_min(p),
         "baseline_pg_per_ml": np.array([p[f"{c}_baseline_pg_per_ml"] for c in CYTOKINES]),
         "tlr_fraction": np.array([p[f"{c}_tlr_fraction"] for c in CYTOKINES]),
     }
@@ -556,13 +577,14 @@ def rhs_from_concentration(t, y, conc_total_uM, args):  # type: ignore[no-untype
     ds = args["k_recover_per_h"] * (1.0 - y[0]) - args["k_reprogram_per_h"] * inhib * s
     r = s * (1.0 - inhib)
     phi = jnp.stack([jnp.interp(r, args["r_grid"], args["phi"][:, j]) for j in range(3)])
+    dlag = args["klag_per_h"] * (phi - y[1:4])
     prod = (
         args["kout_per_h"]
         * args["baseline_pg_per_ml"]
-        * (args["tlr_fraction"] * phi + 1.0 - args["tlr_fraction"])
+        * (args["tlr_fraction"] * jnp.maximum(y[1:4], 0.0) + 1.0 - args["tlr_fraction"])
     )
-    dc = prod - args["kout_per_h"] * y[1:]
-    return jnp.concatenate([ds[None], dc])
+    dc = prod - args["kout_per_h"] * y[4:7]
+    return jnp.concatenate([ds[None], dlag, dc])
 
 
 def rhs(t, y, args):  # type: ignore[no-untyped-def]
@@ -581,10 +603,11 @@ def get_in_vivo_baseline(params: ParameterSet | None = None) -> jax.Array:
     """Drug-free steady state of the in vivo form (innate_state 1, plasma cytokines at baseline).
 
     >>> [round(float(v), 2) for v in get_in_vivo_baseline()]
-    [1.0, 2.89, 1.17, 1.47]
+    [1.0, 1.0, 1.0, 1.0, 2.89, 1.17, 1.47]
     """
     p = get_tlr_parameters(params)
-    return jnp.array([1.0] + [p[f"{c}_baseline_pg_per_ml"] for c in CYTOKINES], dtype=jnp.float64)
+    base = [p[f"{c}_baseline_pg_per_ml"] for c in CYTOKINES]
+    return jnp.array([1.0, 1.0, 1.0, 1.0, *base], dtype=jnp.float64)
 
 
 @dataclass(frozen=True)
@@ -691,9 +714,9 @@ def simulate_inflammation(
         plasma_total_ng_per_ml=c,
         inhibition=inhib,
         innate_state=ys[:, 0],
-        tnf_pg_per_ml=ys[:, 1],
-        il1b_pg_per_ml=ys[:, 2],
-        il6_pg_per_ml=ys[:, 3],
+        tnf_pg_per_ml=ys[:, 4],
+        il1b_pg_per_ml=ys[:, 5],
+        il6_pg_per_ml=ys[:, 6],
         drug=drug,
     )
 
