@@ -1,0 +1,362 @@
+"""The validation checks, one function per group; each returns :class:`Record` objects.
+
+Targets and tolerances come from ``shared/design.md`` section 7 and the issues; the sources are
+named in every record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from scipy.stats import beta
+
+from brexsim.validation.records import Record, interval_record
+
+__all__ = ["ALL_CHECKS", "clopper_pearson"]
+
+
+def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Exact binomial CI for ``k`` events in ``n``.
+
+    >>> lo, hi = clopper_pearson(13, 100)
+    >>> round(lo, 3), round(hi, 3)
+    (0.071, 0.212)
+    """
+    a = (1 - level) / 2
+    lo = 0.0 if k == 0 else float(beta.ppf(a, k, n - k + 1))
+    hi = 1.0 if k == n else float(beta.ppf(1 - a, k + 1, n - k))
+    return lo, hi
+
+
+def check_pk() -> list[Record]:
+    """Brexanolone (Wald 2022, label) and zuranolone (label) PK targets."""
+    from brexsim.dosing import OralDose, Regimen, get_preset
+    from brexsim.pk import get_brexanolone_pk, get_exposure_summary, simulate_pk
+    from brexsim.pk.zuranolone import get_zuranolone_pk, simulate_exact
+
+    reg = get_preset("zulresso")
+    s = get_exposure_summary(simulate_pk(reg, 70.0), reg)
+    wald = "Wald et al. 2022 Clin Pharmacokinet 61:1307 (n=12, zulresso titration)"
+    out = [
+        interval_record(
+            "pk.cmax",
+            "pk",
+            "Cmax, typical 70-kg patient on zulresso",
+            wald,
+            89.7,
+            74.0,
+            108.0,
+            s["cmax_ng_per_ml"],
+            "ng/mL",
+        ),
+        interval_record(
+            "pk.tmax", "pk", "tmax on zulresso", wald, 47.8, 47.0, 56.0, s["tmax_h"], "h"
+        ),
+        interval_record(
+            "pk.auc",
+            "pk",
+            "AUCinf on zulresso (within ±20 %)",
+            wald,
+            3737.0,
+            0.8 * 3737.0,
+            1.2 * 3737.0,
+            s["auc_inf_ng_h_per_ml"],
+            "ng*h/mL",
+        ),
+        interval_record(
+            "pk.thalf",
+            "pk",
+            "terminal half-life",
+            "Zulresso PI (~9 h); " + wald,
+            11.3,
+            9.0,
+            13.0,
+            s["t_half_h"],
+            "h",
+        ),
+        interval_record(
+            "pk.vss",
+            "pk",
+            "Vss per kg",
+            "Zulresso PI (Vd ~3 L/kg)",
+            3.0,
+            2.5,
+            3.5,
+            get_brexanolone_pk(70.0).vss_L / 70.0,
+            "L/kg",
+        ),
+    ]
+    zreg = get_preset("zuranolone-50mg")
+    z = get_exposure_summary(simulate_pk(zreg), zreg)
+    label = "Zurzuvae PI section 12.3"
+    out += [
+        interval_record(
+            "pk.zuranolone.tmax",
+            "pk",
+            "tmax after a fed dose",
+            label,
+            5.5,
+            5.0,
+            6.0,
+            z["tmax_first_dose_h"],
+            "h",
+        ),
+        interval_record(
+            "pk.zuranolone.thalf",
+            "pk",
+            "terminal half-life",
+            label,
+            22.15,
+            19.7,
+            24.6,
+            z["t_half_h"],
+            "h",
+        ),
+        interval_record(
+            "pk.zuranolone.accumulation",
+            "pk",
+            "accumulation ratio once daily",
+            label,
+            1.5,
+            1.3,
+            1.7,
+            z["accumulation_ratio"],
+        ),
+    ]
+    zpk = get_zuranolone_pk()
+    t = np.arange(0.0, 2000.0, 0.05)
+    fed, _ = simulate_exact(Regimen("zuranolone", oral_doses=(OralDose(0, 30, True),)), zpk, t)
+    fast, _ = simulate_exact(Regimen("zuranolone", oral_doses=(OralDose(0, 30, False),)), zpk, t)
+    out += [
+        interval_record(
+            "pk.zuranolone.food_cmax",
+            "pk",
+            "fed/fasted Cmax ratio, 30 mg",
+            label,
+            3.9,
+            3.5,
+            4.3,
+            float(fed.max() / fast.max()),
+        ),
+        interval_record(
+            "pk.zuranolone.food_auc",
+            "pk",
+            "fed/fasted AUC ratio, 30 mg",
+            label,
+            1.9,
+            1.8,
+            2.0,
+            float(np.trapezoid(fed, t) / np.trapezoid(fast, t)),
+        ),
+    ]
+    return out
+
+
+def check_gabaa() -> list[Record]:
+    """Simulated Mtchedlishvili 2001 EC50s and Maguire & Mody 2008 tonic currents."""
+    from brexsim.mechanism.gabaa import get_tonic_current_pA
+    from brexsim.mechanism.mtchedlishvili import run_mtchedlishvili
+
+    src = "Mtchedlishvili, Bertram & Kapur 2001 J Physiol 537:453"
+    out = []
+    for sens, target in (("control", 12.9), ("epileptic", 92.7)):
+        r = run_mtchedlishvili(sens)
+        out.append(
+            interval_record(
+                f"gabaa.ec50.{sens}",
+                "gabaa",
+                f"apparent EC50 of the simulated experiment, {sens}",
+                src,
+                target,
+                0.95 * target,
+                1.05 * target,
+                r.ec50_nM,
+                "nM",
+                "within 5 %",
+            )
+        )
+    mm = "Maguire & Mody 2008 Neuron 59:207 (mouse DGGC tonic current, mean ± SEM)"
+    for state, (m, e) in {
+        "virgin": (39.8, 4.4),
+        "pregnant": (19.7, 3.6),
+        "postpartum": (40.4, 7.1),
+    }.items():
+        cur = float(get_tonic_current_pA([0.0], state)[0])
+        out.append(
+            interval_record(
+                f"gabaa.tonic.{state}",
+                "gabaa",
+                f"tonic current, {state} delta state",
+                mm,
+                m,
+                m - e,
+                m + e,
+                cur,
+                "pA",
+                "reported ± spread",
+            )
+        )
+    return out
+
+
+def check_neuron() -> list[Record]:
+    """Granule-cell passive properties and maximum rate (Lübke 1998)."""
+    from brexsim.mechanism.neuron import get_passive_properties, simulate_f_i
+
+    src = "Lübke, Frotscher & Spruston 1998 J Neurophysiol (rat slice, n=16, mean ± SEM)"
+    p = get_passive_properties()
+    rate = float(simulate_f_i([500.0]).rate_Hz[0, 0])
+    return [
+        interval_record(
+            "neuron.rmp", "neuron", "resting potential", src, -75.0, -77.0, -73.0, p["rmp_mV"], "mV"
+        ),
+        interval_record(
+            "neuron.rin",
+            "neuron",
+            "input resistance",
+            src,
+            292.0,
+            258.0,
+            326.0,
+            p["rin_MOhm"],
+            "MOhm",
+        ),
+        interval_record(
+            "neuron.tau_m",
+            "neuron",
+            "membrane time constant",
+            src,
+            31.0,
+            29.0,
+            33.0,
+            p["tau_m_ms"],
+            "ms",
+        ),
+        interval_record(
+            "neuron.max_rate",
+            "neuron",
+            "maximum firing rate (500 pA step)",
+            src,
+            72.0,
+            64.0,
+            80.0,
+            rate,
+            "Hz",
+        ),
+    ]
+
+
+def check_inflammation() -> list[Record]:
+    """TLR/cytokine behaviour under zulresso vs placebo, in vitro potency, BDNF (issue 4)."""
+    from brexsim.calibration.tlr import get_cascade_inhibition
+    from brexsim.dosing import get_preset
+    from brexsim.mechanism import bdnf, tlr
+    from brexsim.pk import simulate_pk
+
+    t = np.arange(0.0, 24.0 * 30 + 1.0, 1.0)
+    c = simulate_pk(get_preset("zulresso"), 70.0, t).plasma_drug_ng_per_ml
+    res = tlr.simulate_inflammation(t, c)
+    pla = tlr.simulate_inflammation(t, np.zeros_like(t))
+    cv = "Jorda et al. 2024 J Inflamm Res 17:4781 (technical CV 5.4-9.2 %)"
+    balan = "Balan et al. 2023 eBioMedicine 89:104473 (basal TNF-a, IL-6 fall after infusion)"
+    out = []
+    for cyt in ("tnf", "il6"):
+        fc = res.get_fold_change(cyt)
+        for label, i in (("h60", 60), ("d7", 168)):
+            out.append(
+                interval_record(
+                    f"tlr.basal.{cyt}.{label}",
+                    "tlr",
+                    f"basal {cyt} fold change at {label} on zulresso (below 1 by more than the "
+                    "assay's technical CV)",
+                    f"{balan}; {cv}",
+                    1.0,
+                    0.0,
+                    0.908,
+                    float(fc[i]),
+                    "fold",
+                )
+            )
+        pf = pla.get_fold_change(cyt)
+        out.append(
+            interval_record(
+                f"tlr.basal.{cyt}.placebo",
+                "tlr",
+                f"basal {cyt} on placebo: no change beyond noise",
+                cv,
+                1.0,
+                0.908,
+                1.092,
+                float(pf[60]),
+                "fold",
+            )
+        )
+    inh = np.asarray(get_cascade_inhibition())
+    out.append(
+        interval_record(
+            "tlr.invitro.lps",
+            "tlr",
+            "inhibition of the LPS cascade at 0.5 and 1 uM (worst read-out)",
+            "Balan et al. 2019 Sci Rep 9:1220 (~80 % at 0.5-1 uM)",
+            0.8,
+            0.7,
+            0.9,
+            float(inh.flat[np.argmax(np.abs(inh - 0.8))]),
+            "fraction",
+            "0.80 ± 0.10",
+        )
+    )
+    tt = np.array([0.0, 240.0])
+    ref = tlr.simulate_cells(tt, tlr.CellInputs(pic_uM=10.0))["tnf_secreted_pg_per_ml"][-1]
+    drug = tlr.simulate_cells(tt, tlr.CellInputs(pic_uM=10.0, drug_total_uM=1.0))
+    out.append(
+        interval_record(
+            "tlr.invitro.trif",
+            "tlr",
+            "inhibition of a TRIF-only (TLR3) stimulus at 1 uM",
+            "Balan et al. 2021 Transl Psychiatry 11:145 (TLR3 not inhibited)",
+            0.0,
+            -0.05,
+            0.05,
+            float(1.0 - drug["tnf_secreted_pg_per_ml"][-1] / ref),
+            "fraction",
+        )
+    )
+    d = bdnf.simulate_bdnf(t, c).get_change_sd()
+    brunoni = "Brunoni et al. 2008 Int J Neuropsychopharmacol 11:1169 (SMD 0.62, 0.36-0.88)"
+    out.append(
+        interval_record(
+            "bdnf.h60",
+            "bdnf",
+            "serum BDNF change at h60 (above baseline)",
+            brunoni,
+            0.62,
+            1e-6,
+            0.88,
+            float(d[60]),
+            "SD",
+        )
+    )
+    out.append(
+        interval_record(
+            "bdnf.day30",
+            "bdnf",
+            "serum BDNF change at day 30 inside the antidepressant prior",
+            brunoni,
+            0.62,
+            0.36,
+            0.88,
+            float(d[720]),
+            "SD",
+        )
+    )
+    return out
+
+
+ALL_CHECKS: dict[str, Callable[[], list[Record]]] = {
+    "pk": check_pk,
+    "gabaa": check_gabaa,
+    "neuron": check_neuron,
+    "inflammation": check_inflammation,
+}
