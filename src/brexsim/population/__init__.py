@@ -1,1 +1,5 @@
-"""brexsim.population layer."""
+"""Virtual patients: covariates, baseline severity and inter-individual variability."""
+
+from brexsim.population.virtual import Population, get_patient_rng, sample_population
+
+__all__ = ["Population", "get_patient_rng", "sample_population"]

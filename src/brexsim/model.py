@@ -1,0 +1,210 @@
+"""The assembled model: one public :func:`simulate` for one patient or a batch.
+
+Data flow (design.md §2): regimen → [monitoring rules, when the sedation layer provides them] →
+exact PK (plasma total, free, effect site) → GABA-A tone index (free brain concentration) →
+coupled in vivo TLR/cytokine + BDNF system (:mod:`brexsim.solve`) → HAM-D (when the clinical
+layer provides it). Every output is labelled with its unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from brexsim.dosing.regimen import Regimen
+from brexsim.errors import SolverError, input_error
+from brexsim.params import ParameterSet, load_parameters
+from brexsim.population.virtual import Population, sample_population
+
+__all__ = ["SimulationResult", "simulate"]
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Outputs of :func:`simulate`.
+
+    Attributes
+    ----------
+    time_h : (m,) output times, h
+    outputs : ``{name: (array (n, m), unit)}``
+    population : the patients simulated
+    regimens : the regimen each patient received (after monitoring-rule interruptions)
+    events : per-patient lists of monitoring events (empty without the sedation layer)
+    solver_ok : (n,) bool
+    provenance : version, parameter hash, seed
+    """
+
+    time_h: np.ndarray
+    outputs: dict[str, tuple[np.ndarray, str]]
+    population: Population
+    regimens: tuple[Regimen, ...]
+    events: tuple[tuple[Any, ...], ...] = ()
+    solver_ok: np.ndarray = field(default_factory=lambda: np.ones(0, dtype=bool))
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str) -> np.ndarray:
+        """The ``(n, m)`` array of one output."""
+        if name not in self.outputs:
+            raise input_error("output", name, f"one of {sorted(self.outputs)}")
+        return self.outputs[name][0]
+
+    def to_long_frame(self, arm: str = "") -> pd.DataFrame:
+        """Long format ``subject, arm, time_h, variable, value, unit``."""
+        n, m = len(self.population.ids), len(self.time_h)
+        frames = []
+        for name, (v, unit) in self.outputs.items():
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "subject": np.repeat(self.population.ids, m),
+                        "arm": arm,
+                        "time_h": np.tile(self.time_h, n),
+                        "variable": name,
+                        "value": np.asarray(v).ravel(),
+                        "unit": unit,
+                    }
+                )
+            )
+        return pd.concat(frames, ignore_index=True)
+
+
+def _as_population(patients: Population | int | None, seed: int) -> Population:
+    if patients is None:
+        patients = 1
+    if isinstance(patients, Population):
+        return patients
+    return sample_population(int(patients), seed)
+
+
+def simulate(
+    regimen: Regimen | Sequence[Regimen],
+    patients: Population | int | None = None,
+    times_h: np.ndarray | None = None,
+    seed: int = 0,
+    params: ParameterSet | None = None,
+    sensitivity: str = "control",
+    chunk: int = 64,
+    typical: bool = False,
+) -> SimulationResult:
+    """Simulate every layer for one patient or a batch.
+
+    Parameters
+    ----------
+    regimen : Regimen or one Regimen per patient
+    patients : Population, or a number of patients to sample with ``seed`` (default 1)
+    times_h : output times, h (default hourly to the end of treatment + 30 days)
+    seed : int, seeds the population when ``patients`` is a number
+    sensitivity : GABA-A receptor state of the granule cells ("control" or "epileptic")
+    chunk : patients per compiled block of the batched solve
+    typical : use a typical 70-kg patient (baseline HAM-D 28.6) instead of sampling
+
+    Examples
+    --------
+    >>> from brexsim.dosing import get_preset
+    >>> res = simulate(get_preset("zulresso"), typical=True, times_h=np.arange(0.0, 97.0))
+    >>> tnf = res.get("tnf_fold")
+    >>> bool(tnf[0, 60] < 0.5 < tnf[0, 0])
+    True
+    """
+    from brexsim.mechanism.gabaa import get_tone_index
+    from brexsim.pk import simulate_pk
+    from brexsim.provenance import make_provenance
+    from brexsim.solve import IN_VIVO_STATES, solve_in_vivo_batch
+
+    ps = params or load_parameters()
+    if typical:
+        pop = Population(
+            np.array([0]), np.array([70.0]), np.array([28.6]), np.array([False]), {}, seed
+        )
+    else:
+        pop = _as_population(patients, seed)
+    regs = tuple(regimen) if isinstance(regimen, Sequence) else (regimen,) * pop.n
+    if len(regs) != pop.n:
+        raise input_error("regimen", len(regs), f"one regimen or one per patient ({pop.n})")
+    drugs = {r.drug for r in regs}
+    if len(drugs) != 1:
+        raise input_error("regimen", sorted(drugs), "regimens of one drug per simulate() call")
+    drug = drugs.pop()
+    end = max(r.end_of_treatment_h for r in regs)
+    t = np.arange(0.0, end + 720.0 + 0.5, 1.0) if times_h is None else np.asarray(times_h, float)
+    if (
+        t.ndim != 1
+        or len(t) < 2
+        or np.any(np.diff(t) <= 0)
+        or t[0] < 0
+        or not np.all(np.isfinite(t))
+    ):
+        raise input_error("times_h", "array", "a strictly increasing array of >= 2 times >= 0 h")
+    grid = np.unique(np.concatenate([np.arange(0.0, t[-1] + 0.25, 0.25), t]))
+    grid = grid[grid <= t[-1]]
+    n, m = pop.n, len(t)
+    plasma_grid = np.empty((n, len(grid)))
+    tone_grid = np.empty((n, len(grid)))
+    outs: dict[str, np.ndarray] = {
+        k: np.empty((n, m))
+        for k in (
+            "plasma_drug",
+            "plasma_total",
+            "effect_site_drug",
+            "biophase_free_drug",
+            "tone_index",
+        )
+    }
+    on_t = np.searchsorted(grid, t)
+    for i in range(n):
+        pk = simulate_pk(regs[i], float(pop.weight_kg[i]), grid, ps)
+        tone = get_tone_index(
+            pk.drug_biophase_free_nM,
+            pk.endogenous_biophase_free_nM,
+            drug=drug,
+            sensitivity=sensitivity,
+            params=ps,
+        )
+        plasma_grid[i] = pk.plasma_drug_ng_per_ml
+        tone_grid[i] = np.clip(tone, 0.0, 1.0)
+        outs["plasma_drug"][i] = pk.plasma_drug_ng_per_ml[on_t]
+        outs["plasma_total"][i] = pk.plasma_total_ng_per_ml[on_t]
+        outs["effect_site_drug"][i] = pk.effect_site_drug_ng_per_ml[on_t]
+        outs["biophase_free_drug"][i] = pk.drug_biophase_free_nM[on_t]
+        outs["tone_index"][i] = tone[on_t]
+    ys, ok = solve_in_vivo_batch(t, grid, plasma_grid, tone_grid, drug, chunk=chunk, params=ps)
+    if not ok.all():
+        bad = {int(pop.ids[i]): "in vivo solve did not converge" for i in np.flatnonzero(~ok)}
+        raise SolverError(bad)
+    names = dict(zip(IN_VIVO_STATES, range(len(IN_VIVO_STATES)), strict=True))
+    sd = ps.value("bdnf.healthy_sd_ng_per_ml")
+    results: dict[str, tuple[np.ndarray, str]] = {
+        "plasma_drug": (outs["plasma_drug"], "ng/mL"),
+        "plasma_total": (outs["plasma_total"], "ng/mL"),
+        "effect_site_drug": (outs["effect_site_drug"], "ng/mL"),
+        "biophase_free_drug": (outs["biophase_free_drug"], "nM"),
+        "tone_index": (outs["tone_index"], "1"),
+        "innate_state": (ys[..., names["innate_state"]], "1"),
+        "tnf": (ys[..., names["tnf_pg_per_ml"]], "pg/mL"),
+        "il1b": (ys[..., names["il1b_pg_per_ml"]], "pg/mL"),
+        "il6": (ys[..., names["il6_pg_per_ml"]], "pg/mL"),
+        "tnf_fold": (ys[..., names["tnf_pg_per_ml"]] / ys[:, :1, names["tnf_pg_per_ml"]], "fold"),
+        "il6_fold": (ys[..., names["il6_pg_per_ml"]] / ys[:, :1, names["il6_pg_per_ml"]], "fold"),
+        "bdnf": (ys[..., names["bdnf_serum_ng_per_ml"]], "ng/mL"),
+        "bdnf_change_sd": (
+            (ys[..., names["bdnf_serum_ng_per_ml"]] - ys[:, :1, names["bdnf_serum_ng_per_ml"]])
+            / sd,
+            "SD",
+        ),
+    }
+    for name, (v, _) in results.items():
+        if not np.all(np.isfinite(v)):
+            bad_rows = np.flatnonzero(~np.all(np.isfinite(v), axis=1))
+            raise SolverError({int(pop.ids[i]): f"non-finite {name}" for i in bad_rows})
+    return SimulationResult(
+        time_h=t,
+        outputs=results,
+        population=pop,
+        regimens=regs,
+        solver_ok=ok,
+        provenance=make_provenance(ps, seed=seed),
+    )
