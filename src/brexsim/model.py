@@ -170,7 +170,7 @@ def simulate(
         outs["plasma_total"][i] = pk.plasma_total_ng_per_ml[on_t]
         outs["effect_site_drug"][i] = pk.effect_site_drug_ng_per_ml[on_t]
         outs["biophase_free_drug"][i] = pk.drug_biophase_free_nM[on_t]
-        outs["tone_index"][i] = tone[on_t]
+        outs["tone_index"][i] = tone_grid[i][on_t]
     ys, ok = solve_in_vivo_batch(t, grid, plasma_grid, tone_grid, drug, chunk=chunk, params=ps)
     if not ok.all():
         bad = {int(pop.ids[i]): "in vivo solve did not converge" for i in np.flatnonzero(~ok)}
