@@ -1,17 +1,34 @@
-"""Serum BDNF: slow platelet-pool turnover, lower in PPD, raised by GABAergic tone and by lower
-inflammation.
+"""Serum BDNF: a neurotrophic drive loaded into platelets, lower in PPD, raised by GABAergic tone
+and by lower inflammation, sustained to day 30.
 
-States (hours; see :data:`BDNF_STATES`)::
+About 99 % of blood BDNF is stored in platelets, and serum BDNF (what clinical studies measure)
+is the platelet content released on clotting. Platelet BDNF is made in megakaryocytes
+(Chacon-Fernandez 2016: absent from serum in mice, whose megakaryocytes do not express it), and
+circulating platelets also take up some BDNF from plasma. So a change in BDNF supply reaches
+serum along two routes:
 
-    dN/dt = k_N (D(t) - N)                         neurotrophic production state (0 = baseline)
-    dB/dt = k_B (B0 (1 + N) - B)                   serum BDNF, ng/mL
-    D(t)  = w_G (G(t) - G0) + w_I (1 - I(t))       drive
+* **megakaryocyte route** (share ``1 - f_x``): content loaded during megakaryocyte maturation
+  (~5 d, 3 transit compartments) travels with each platelet for its whole life (9.5 d, 6 age
+  compartments); serum reflects the mean over circulating platelets, so the rise is delayed and
+  ramped, and it persists for about one platelet lifespan after the supply falls;
+* **exchange route** (share ``f_x``, assumption): the part of platelet BDNF that exchanges with
+  plasma in circulating platelets, equilibrating within about a day: the early (hour-60) rise.
 
-``G`` is the GABAergic tone index (0-1; from the GABA-A layer when it is wired, otherwise the
-documented default :func:`get_default_gaba_tone`: free brain drug / (free + EC50), EC50 12.9 nM),
-``G0`` its drug-free value, ``I`` the inflammatory index (plasma TNF-a fold change from baseline;
-1 = baseline). ``B0`` is the PPD baseline (32.69 - 0.61 x 8.33 ng/mL). The weights are calibrated
-so that zulresso raises BDNF at its peak by the Brunoni 2008 prior of +0.62 SD.
+States (hours; see :data:`BDNF_STATES`; contents are relative, 1 = the subject's baseline)::
+
+    dN/dt   = k_N (D(t) - N)                               neurotrophic drive (0 = baseline)
+    u       = max(1 + N, 0)                                relative BDNF supply (never < 0)
+    dM1/dt  = k_M (u - M1),  dMi/dt = k_M (M(i-1) - Mi)      megakaryocyte loading, k_M = 3/T_mk
+    dP1/dt  = k_P (M3 - P1), dPi/dt = k_P (P(i-1) - Pi)      platelet ages, k_P = 6/T_plt
+    dU/dt   = k_U (u - U)                                  exchangeable content
+    B       = B0 ((1 - f_x) mean(P1..P6) + f_x U)          serum BDNF, ng/mL
+    D(t)    = w_G (G(t) - G0) + w_I (1 - I(t))
+
+``G`` is the GABAergic tone index (0-1; from the GABA-A layer when wired, otherwise the
+documented default :func:`get_default_gaba_tone`), ``G0`` its drug-free value, ``I`` the
+inflammatory index (plasma TNF-a fold change; 1 = baseline). ``B0`` is the PPD baseline
+(32.69 - 0.61 x 8.33 ng/mL). The weights are calibrated (``brexsim calibrate-tlr``) so that
+zulresso raises serum BDNF at day 30 by the Brunoni 2008 prior, +0.62 SD.
 """
 
 from __future__ import annotations
@@ -32,17 +49,35 @@ jax.config.update("jax_enable_x64", True)
 
 __all__ = [
     "BDNF_STATES",
+    "N_MEGAKARYOCYTE",
+    "N_PLATELET",
     "BdnfResult",
+    "get_bdnf_baseline_state",
     "get_bdnf_parameters",
     "get_default_gaba_tone",
+    "get_serum_bdnf",
     "make_bdnf_args",
     "rhs",
     "rhs_from_inputs",
+    "sample_bdnf_random_effects",
     "simulate_bdnf",
 ]
 
+#: Transit compartments of megakaryocyte maturation and of platelet age (structural choice: an
+#: Erlang delay of 3 and a near-fixed lifespan of 6 stages; documented in the docs).
+N_MEGAKARYOCYTE = 3
+N_PLATELET = 6
+
 #: State vector of the BDNF layer.
-BDNF_STATES: tuple[str, ...] = ("bdnf_drive", "bdnf_serum_ng_per_ml")
+BDNF_STATES: tuple[str, ...] = (
+    "bdnf_drive",
+    *(f"megakaryocyte_content_{i + 1}" for i in range(N_MEGAKARYOCYTE)),
+    *(f"platelet_content_{i + 1}" for i in range(N_PLATELET)),
+    "exchangeable_content",
+)
+_I_MK = slice(1, 1 + N_MEGAKARYOCYTE)
+_I_PLT = slice(1 + N_MEGAKARYOCYTE, 1 + N_MEGAKARYOCYTE + N_PLATELET)
+_I_EXCH = len(BDNF_STATES) - 1
 
 
 def get_bdnf_parameters(params: ParameterSet | None = None) -> dict[str, float]:
@@ -90,7 +125,12 @@ def make_bdnf_args(
     gaba_tone_baseline: float | None = None,
     baseline_scale: float = 1.0,
 ) -> dict[str, jax.Array]:
-    """Arguments for :func:`rhs`: rates (per hour), weights and the interpolated inputs."""
+    """Arguments for :func:`rhs`: rates (per hour), weights and the interpolated inputs.
+
+    >>> a = make_bdnf_args(np.array([0.0, 1.0]), np.zeros(2), np.ones(2))
+    >>> round(float(a["k_platelet_per_h"]) * 24.0 * 9.5, 6)  # 6 stages over 9.5 days
+    6.0
+    """
     p = get_bdnf_parameters(params)
     t = np.asarray(time_h, dtype=float)
     g = np.asarray(gaba_tone, dtype=float)
@@ -103,46 +143,105 @@ def make_bdnf_args(
     if np.any(g > 1):
         raise input_error("gaba_tone", float(g.max()), "an index in [0, 1]")
     g0 = float(g[0]) if gaba_tone_baseline is None else float(gaba_tone_baseline)
+    args = _make_rate_args(p)
+    args.update(
+        {
+            "t_grid_h": t,
+            "gaba_grid": g,
+            "infl_grid": i,
+            "gaba_baseline": g0,
+            "b0_ng_per_ml": p["ppd_baseline_ng_per_ml"] * baseline_scale,
+        }
+    )
+    return {k: jnp.asarray(v, dtype=jnp.float64) for k, v in args.items()}
+
+
+def _make_rate_args(p: Mapping[str, float]) -> dict[str, float]:
     ln2 = math.log(2.0)
-    args = {
-        "t_grid_h": t,
-        "gaba_grid": g,
-        "infl_grid": i,
-        "gaba_baseline": g0,
+    return {
         "k_drive_per_h": ln2 / p["drive_halflife_h"],
-        "k_pool_per_h": ln2 / p["serum_pool_halflife_h"],
+        "k_megakaryocyte_per_h": N_MEGAKARYOCYTE / p["megakaryocyte_maturation_h"],
+        "k_platelet_per_h": N_PLATELET / p["platelet_lifespan_h"],
+        "k_exchange_per_h": ln2 / p["exchange_halflife_h"],
+        "exchange_fraction": p["exchange_fraction"],
         "w_gaba": p["gaba_weight"],
         "w_infl": p["inflammation_weight"],
-        "b0_ng_per_ml": p["ppd_baseline_ng_per_ml"] * baseline_scale,
     }
-    return {k: jnp.asarray(v, dtype=jnp.float64) for k, v in args.items()}
 
 
 def rhs_from_inputs(t, y, gaba_tone, inflammation_index, args):  # type: ignore[no-untyped-def]
     """BDNF right-hand side (per hour) for given inputs; pure ``jax.numpy``.
 
     ``gaba_tone``: GABAergic tone index (0-1); ``inflammation_index``: plasma TNF-a fold change
-    (1 = baseline). ``y`` follows :data:`BDNF_STATES`.
+    (1 = baseline). ``y`` follows :data:`BDNF_STATES`; works on a leading batch axis through
+    ``jax.vmap``.
     """
     drive = args["w_gaba"] * (gaba_tone - args["gaba_baseline"]) + args["w_infl"] * (
         1.0 - inflammation_index
     )
     dn = args["k_drive_per_h"] * (drive - y[0])
-    # production is floored at zero so that no input drives the pool negative
-    db = args["k_pool_per_h"] * (args["b0_ng_per_ml"] * jnp.maximum(1.0 + y[0], 0.0) - y[1])
-    return jnp.stack([dn, db])
+    # relative supply, floored at zero so that no input drives a content negative
+    supply = jnp.maximum(1.0 + y[0], 0.0)
+    mk = y[_I_MK]
+    plt = y[_I_PLT]
+    upstream_mk = jnp.concatenate([supply[None], mk[:-1]])
+    dmk = args["k_megakaryocyte_per_h"] * (upstream_mk - mk)
+    upstream_plt = jnp.concatenate([mk[-1:], plt[:-1]])
+    dplt = args["k_platelet_per_h"] * (upstream_plt - plt)
+    dexch = args["k_exchange_per_h"] * (supply - y[_I_EXCH])
+    return jnp.concatenate([dn[None], dmk, dplt, dexch[None]])
 
 
 def rhs(t, y, args):  # type: ignore[no-untyped-def]
     """BDNF right-hand side (per hour) with inputs interpolated from ``args``.
 
     >>> a = make_bdnf_args(np.array([0.0, 1.0]), np.zeros(2), np.ones(2))
-    >>> [float(v) for v in rhs(0.0, jnp.array([0.0, 27.6]), a)]
-    [0.0, 0.0]
+    >>> float(jnp.max(jnp.abs(rhs(0.0, get_bdnf_baseline_state(), a))))
+    0.0
     """
     g = jnp.interp(t, args["t_grid_h"], args["gaba_grid"])
     i = jnp.interp(t, args["t_grid_h"], args["infl_grid"])
     return rhs_from_inputs(t, y, g, i, args)
+
+
+def get_bdnf_baseline_state() -> jax.Array:
+    """Drug-free steady state: drive 0, every relative content 1.
+
+    >>> get_bdnf_baseline_state().shape == (len(BDNF_STATES),)
+    True
+    """
+    y = np.ones(len(BDNF_STATES))
+    y[0] = 0.0
+    return jnp.asarray(y, dtype=jnp.float64)
+
+
+def get_serum_bdnf(y, b0_ng_per_ml, exchange_fraction):  # type: ignore[no-untyped-def]
+    """Serum BDNF (ng/mL) from states ``y`` (last axis = :data:`BDNF_STATES`).
+
+    ``B = B0 ((1 - f_x) mean(platelet contents) + f_x exchangeable content)``. Works on numpy
+    and jax arrays with any leading axes.
+
+    >>> float(get_serum_bdnf(get_bdnf_baseline_state(), 27.6, 0.3))
+    27.6
+    """
+    xp = jnp if isinstance(y, jax.Array) else np
+    y = xp.asarray(y)
+    plt = xp.mean(y[..., _I_PLT], axis=-1)
+    return b0_ng_per_ml * ((1.0 - exchange_fraction) * plt + exchange_fraction * y[..., _I_EXCH])
+
+
+def sample_bdnf_random_effects(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Between-subject variability of the BDNF layer: ``bdnf_baseline_scale`` (log-normal,
+    log-SD ``bsv_baseline_logsd``, median 1), to pass as ``baseline_scale``.
+
+    >>> re = sample_bdnf_random_effects(4, np.random.default_rng(0))
+    >>> sorted(re), re["bdnf_baseline_scale"].shape
+    (['bdnf_baseline_scale'], (4,))
+    """
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+        raise input_error("n", n, "an integer >= 0")
+    sd = get_bdnf_parameters()["bsv_baseline_logsd"]
+    return {"bdnf_baseline_scale": np.exp(sd * rng.standard_normal(int(n)))}
 
 
 @dataclass(frozen=True)
@@ -153,10 +252,11 @@ class BdnfResult:
     ----------
     time_h : h
     bdnf_ng_per_ml : serum BDNF, ng/mL
-    drive : neurotrophic production state (0 = baseline)
+    drive : neurotrophic drive state (0 = baseline)
     gaba_tone, inflammation_index : the inputs used
     baseline_ng_per_ml : the subject's baseline
     sd_ng_per_ml : healthy between-subject SD (to express changes in SD units)
+    states : all states (times x :data:`BDNF_STATES`)
     """
 
     time_h: np.ndarray
@@ -166,6 +266,7 @@ class BdnfResult:
     inflammation_index: np.ndarray
     baseline_ng_per_ml: float
     sd_ng_per_ml: float
+    states: np.ndarray | None = None
 
     def get_change_sd(self) -> np.ndarray:
         """Change from baseline in units of the healthy SD (8.33 ng/mL)."""
@@ -216,8 +317,8 @@ def simulate_bdnf(
         Total plasma drug; used for the default GABAergic tone and, when
         ``inflammation_index`` is not given, for the TLR layer's plasma TNF-a fold change.
     gaba_tone : array, optional
-        GABAergic tone index (0-1), e.g. from the GABA-A layer. Default
-        :func:`get_default_gaba_tone`.
+        GABAergic tone index (0-1), e.g. from the GABA-A layer; its first value is taken as the
+        drug-free baseline. Default :func:`get_default_gaba_tone`.
     inflammation_index : array, optional
         Plasma TNF-a fold change from baseline. Default: from
         :func:`brexsim.mechanism.tlr.simulate_inflammation`.
@@ -253,16 +354,18 @@ def simulate_bdnf(
 
         inflammation_index = simulate_inflammation(t, c, params, drug).get_fold_change("tnf")
     args = make_bdnf_args(t, gaba_tone, inflammation_index, params, g0, baseline_scale)
-    y0 = jnp.array([0.0, float(args["b0_ng_per_ml"])], dtype=jnp.float64)
-    ys = np.asarray(_compiled_solver()(y0, args, jnp.asarray(t)))
+    ys = np.array(_compiled_solver()(get_bdnf_baseline_state(), args, jnp.asarray(t)))
     if not np.all(np.isfinite(ys)):
         raise RuntimeError("BDNF solve produced non-finite values")
+    ys[:, 1:] = np.maximum(ys[:, 1:], 0.0)
+    b = get_serum_bdnf(ys, float(args["b0_ng_per_ml"]), p["exchange_fraction"])
     return BdnfResult(
         time_h=t,
-        bdnf_ng_per_ml=np.maximum(ys[:, 1], 0.0),
+        bdnf_ng_per_ml=np.maximum(b, 0.0),
         drive=ys[:, 0],
         gaba_tone=np.asarray(gaba_tone, dtype=float),
         inflammation_index=np.asarray(inflammation_index, dtype=float),
         baseline_ng_per_ml=float(args["b0_ng_per_ml"]),
         sd_ng_per_ml=p["healthy_sd_ng_per_ml"],
+        states=ys,
     )
