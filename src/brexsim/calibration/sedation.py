@@ -216,16 +216,19 @@ def calibrate_sedation(
     for _ in range(rounds):
         old = (th_x, th_l, frac)
         th_l = root(
-            lambda v: engine(th_x, v, frac)["loc"] - t_loc, th_s + 0.05, th_s + 6.0, "loc_threshold"
+            lambda v, x=th_x, f=frac: engine(x, v, f)["loc"] - t_loc,
+            th_s + 0.05,
+            th_s + 6.0,
+            "loc_threshold",
         )
         th_x = root(
-            lambda v: engine(v, th_l, frac)["interruption"] - t_int,
+            lambda v, lo=th_l, f=frac: engine(v, lo, f)["interruption"] - t_int,
             th_s + 0.01,
             th_l,
             "excessive_threshold",
         )
         frac = root(
-            lambda v: engine(th_x, th_l, v)["recovery_h"] - RECOVERY_TARGET_H,
+            lambda v, x=th_x, lo=th_l: engine(x, lo, v)["recovery_h"] - RECOVERY_TARGET_H,
             0.0,
             1.0,
             "resume_fraction",

@@ -56,13 +56,13 @@ __all__ = [
     "MonitoringResult",
     "MonitoringRules",
     "apply_monitoring_rules",
+    "build_regimen",
     "compute_effect_site_ng_per_ml",
     "get_check_schedule",
     "get_effect_site_coefficients",
     "get_monitoring_rules",
     "get_segment_table",
     "get_step_matrices",
-    "build_regimen",
 ]
 
 #: Event codes of the rule engine (0 = no event).
@@ -263,7 +263,7 @@ def get_check_schedule(
 
     >>> from brexsim.dosing import get_preset
     >>> g = get_check_schedule(get_preset("zulresso"), get_monitoring_rules())
-    >>> g["time_h"][g["check"]][:9].tolist()  # 10:00 ... 22:00, night skipped, 08:00 next day
+    >>> g["time_h"][:-1][g["check"]][:9].tolist()  # 10:00 ... 22:00, night skipped, 08:00 next day
     [2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 24.0, 26.0]
     """
     spm = rules.steps_per_h
@@ -580,10 +580,12 @@ def apply_monitoring_rules(
     Examples
     --------
     >>> from brexsim.dosing import get_preset
-    >>> res = apply_monitoring_rules(get_preset("zulresso"), np.array([0.0, 2.0]),
-    ...                              np.array([0.01, 0.05]))
-    >>> res.n_interruptions.tolist(), res.get_events(1)[0]["type"]
-    ([0, 1], 'loc_stop')
+    >>> res = apply_monitoring_rules(get_preset("zulresso"), np.array([0.0, 0.0]),
+    ...                              np.array([0.01, 0.04]))
+    >>> res.n_interruptions.tolist(), [e["type"] for e in res.get_events(1)]
+    ([0, 1], ['loc_stop', 'resume'])
+    >>> res.get_regimen(1).get_rate_ug_per_kg_h(30.0)  # resumed at 60 (was 90)
+    60.0
     """
     if regimen.drug != "brexanolone":
         raise input_error("regimen.drug", regimen.drug, "brexanolone (the rules are for the IV)")

@@ -80,8 +80,8 @@ def sample_sedation_random_effects(
     fraction of the course, U(0, 1)).
 
     >>> re = sample_sedation_random_effects(3, np.random.default_rng(0))
-    >>> sorted(re), re["sedation_sensitivity"].shape
-    (['other_ae_interruption', 'other_ae_time_fraction', 'sedation_background', 'sedation_sensitivity'], (3,))
+    >>> len(re), re["sedation_sensitivity"].shape
+    (4, (3,))
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise input_error("n", n, "a positive integer")
