@@ -354,9 +354,62 @@ def check_inflammation() -> list[Record]:
     return out
 
 
+def check_sedation() -> list[Record]:
+    """Expected (large-n) somnolence, LOC and interruption rates inside the label's 95 % CIs."""
+    from brexsim.calibration.sedation import TARGETS, get_model_rates
+
+    rates = get_model_rates()
+    arm_id = {"zulresso": "brx90", "study1-brx60": "brx60", "placebo": "placebo"}
+    out = []
+    for key, (k, n, src) in TARGETS.items():
+        kind, arm = key.split(".", 1)
+        lo, hi = clopper_pearson(k, n)
+        if arm == "brexanolone":
+            model = rates["brexanolone_pooled"][kind if kind != "loc" else "loss_of_consciousness"]
+            rid = f"{kind}.study1.brexanolone"
+        else:
+            field = {
+                "somnolence": "somnolence",
+                "loc": "loss_of_consciousness",
+                "interruption": "interruption",
+            }[kind]
+            model = rates[arm][field]
+            rid = f"{'sedation' if kind == 'somnolence' else kind}.study1.{arm_id[arm]}"
+        out.append(
+            interval_record(
+                rid,
+                "sedation",
+                f"{kind} rate, {arm} (expected, large n)",
+                src,
+                k / n,
+                lo,
+                hi,
+                model,
+                "fraction",
+                f"95 % Clopper-Pearson CI of {k}/{n}",
+            )
+        )
+    rec = rates["recovery_min"]
+    out.append(
+        interval_record(
+            "sedation.recovery",
+            "sedation",
+            "median recovery after a sedation stop",
+            "Zulresso PI section 5.1 (recovery 15-60 min)",
+            37.5,
+            15.0,
+            60.0,
+            rec["median"],
+            "min",
+        )
+    )
+    return out
+
+
 ALL_CHECKS: dict[str, Callable[[], list[Record]]] = {
     "pk": check_pk,
     "gabaa": check_gabaa,
     "neuron": check_neuron,
     "inflammation": check_inflammation,
+    "sedation": check_sedation,
 }
