@@ -56,6 +56,7 @@ __all__ = [
     "CELL_STATES",
     "CYTOKINES",
     "IN_VIVO_STATES",
+    "RANDOM_EFFECTS",
     "CellInputs",
     "InflammationResult",
     "convert_ng_per_ml_to_uM",
@@ -67,6 +68,7 @@ __all__ = [
     "make_in_vivo_args",
     "rhs",
     "rhs_from_concentration",
+    "sample_inflammation_random_effects",
     "simulate_cells",
     "simulate_cells_in_vivo",
     "simulate_inflammation",
@@ -99,6 +101,15 @@ IN_VIVO_STATES: tuple[str, ...] = (
     "il1b_pg_per_ml",
     "il6_pg_per_ml",
 )
+
+#: Subject random effects of this layer: name -> the ``tlr.toml`` row holding its log-SD. Each is
+#: log-normal with median 1 (a multiplier on the typical value).
+RANDOM_EFFECTS: dict[str, str] = {
+    "infl_basal_tone_scale": "bsv_basal_tone_logsd",
+    "infl_ic50_scale": "bsv_ic50_logsd",
+    "infl_reprogram_scale": "bsv_reprogram_logsd",
+    "infl_donor_output_scale": "bsv_lps_response_logsd",
+}
 
 _LIP_KEYS = (
     "kprod_uM_per_s", "kdeg_per_s", "k1_per_s", "k2_per_uM_s", "k3_per_s", "a1_per_uM_s",
@@ -158,6 +169,37 @@ def get_drug_inhibition(conc_total_uM, p: Mapping[str, float]):  # type: ignore[
     n = p["drug_hill"]
     cn = c**n
     return p["drug_imax"] * cn / (p["drug_ic50_uM"] ** n + cn)
+
+
+def get_random_effects_from_normals(
+    z: np.ndarray, params: ParameterSet | Mapping[str, float] | None = None
+) -> dict[str, np.ndarray]:
+    """Map standard normal draws ``z`` (shape ``(n, 4)``, columns in :data:`RANDOM_EFFECTS`
+    order) to the layer's multipliers ``exp(sd_k z_k)``."""
+    p = params if isinstance(params, Mapping) else get_tlr_parameters(params)
+    z = np.asarray(z, dtype=float)
+    if z.ndim != 2 or z.shape[1] != len(RANDOM_EFFECTS):
+        raise input_error("z", z.shape, f"an array of shape (n, {len(RANDOM_EFFECTS)})")
+    return {name: np.exp(p[row] * z[:, k]) for k, (name, row) in enumerate(RANDOM_EFFECTS.items())}
+
+
+def sample_inflammation_random_effects(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Between-subject variability of the inflammation layer (log-normal multipliers, median 1).
+
+    Keys (see :data:`RANDOM_EFFECTS`): ``infl_basal_tone_scale`` (pass as ``basal_tone_scale``),
+    ``infl_ic50_scale`` and ``infl_reprogram_scale`` (pass to :func:`make_in_vivo_args` /
+    :func:`simulate_inflammation`), ``infl_donor_output_scale`` (multiplies the ex vivo
+    stimulated output; :mod:`brexsim.calibration.balan`). The log-SDs are the ``bsv_*`` rows of
+    ``tlr.toml`` (calibrated to Balan 2023 by ``brexsim calibrate-balan``). Draws ``4 n``
+    standard normals from ``rng``.
+
+    >>> re = sample_inflammation_random_effects(3, np.random.default_rng(0))
+    >>> sorted(re)[0], re["infl_ic50_scale"].shape
+    ('infl_basal_tone_scale', (3,))
+    """
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+        raise input_error("n", n, "an integer >= 0")
+    return get_random_effects_from_normals(rng.standard_normal((int(n), len(RANDOM_EFFECTS))))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -403,6 +445,8 @@ def simulate_cells(
     inputs: CellInputs,
     y0: np.ndarray | None = None,
     params: ParameterSet | Mapping[str, float] | None = None,
+    rtol: float = 1e-7,
+    atol: float = 1e-12,
 ) -> dict[str, np.ndarray]:
     """Simulate the minute-scale cell model in a tube (constant inputs from ``t = 0``).
 
@@ -414,6 +458,8 @@ def simulate_cells(
         Stimulus, drug at the cells (total uM), slow state, blood fraction in the tube.
     y0 : array, optional
         Initial state (default: the unstimulated, drug-free steady state of these cells).
+    rtol, atol : float
+        Tolerances of the BDF solver.
 
     Returns
     -------
@@ -444,8 +490,8 @@ def simulate_cells(
         method="BDF",
         t_eval=t,
         args=(pool, drive, p, inputs.blood_fraction),
-        rtol=1e-7,
-        atol=1e-12,
+        rtol=rtol,
+        atol=atol,
     )
     if not sol.success:
         raise RuntimeError(f"cell model failed: {sol.message}")
@@ -522,8 +568,13 @@ def make_in_vivo_args(
     plasma_total_ng_per_ml: np.ndarray | None = None,
     drug: str = "brexanolone",
     basal_tone_scale: float = 1.0,
+    ic50_scale: float = 1.0,
+    reprogram_scale: float = 1.0,
 ) -> dict[str, jax.Array]:
     """Arguments for :func:`rhs`: rate constants (per hour), the QSS table and the input.
+
+    ``ic50_scale`` and ``reprogram_scale`` are subject multipliers on ``drug_ic50_uM`` and
+    ``innate_reprogram_per_h`` (see :func:`sample_inflammation_random_effects`).
 
     ``time_h`` / ``plasma_total_ng_per_ml`` define the TOTAL plasma drug concentration, linearly
     interpolated (held constant outside the grid). Without them the drug is zero.
@@ -550,10 +601,10 @@ def make_in_vivo_args(
         "t_grid_h": t,
         "c_grid_uM": np.asarray(convert_ng_per_ml_to_uM(c, drug, p)),
         "imax": p["drug_imax"],
-        "ic50_uM": p["drug_ic50_uM"],
+        "ic50_uM": p["drug_ic50_uM"] * ic50_scale,
         "hill": p["drug_hill"],
         "k_recover_per_h": ln2 / p["innate_recovery_halflife_h"],
-        "k_reprogram_per_h": p["innate_reprogram_per_h"],
+        "k_reprogram_per_h": p["innate_reprogram_per_h"] * reprogram_scale,
         "r_grid": r,
         "phi": phi,
         "kout_per_h": np.array([ln2 / p[f"{c}_plasma_halflife_h"] for c in CYTOKINES]),
@@ -671,6 +722,8 @@ def simulate_inflammation(
     drug: str = "brexanolone",
     basal_tone_scale: float = 1.0,
     y0: np.ndarray | None = None,
+    ic50_scale: float = 1.0,
+    reprogram_scale: float = 1.0,
 ) -> InflammationResult:
     """Simulate the in vivo form over ``time_h`` (diffrax, float64).
 
@@ -687,6 +740,8 @@ def simulate_inflammation(
         Subject multiplier on the basal TLR tone.
     y0 : array, optional
         Initial in vivo state (default: drug-free baseline).
+    ic50_scale, reprogram_scale : float
+        Subject multipliers on the drug IC50 and the reprogramming rate.
 
     >>> t = np.arange(0.0, 97.0)
     >>> res = simulate_inflammation(t, np.where(t < 60, 80.0, 0.0))
@@ -700,15 +755,17 @@ def simulate_inflammation(
     c = np.asarray(c, dtype=float)
     if not (basal_tone_scale > 0 and math.isfinite(basal_tone_scale)):
         raise input_error("basal_tone_scale", basal_tone_scale, "a finite number > 0")
-    args = make_in_vivo_args(params, t, c, drug, basal_tone_scale)
+    for name, v in (("ic50_scale", ic50_scale), ("reprogram_scale", reprogram_scale)):
+        if not (math.isfinite(v) and v > 0):
+            raise input_error(name, v, "a finite number > 0")
+    args = make_in_vivo_args(params, t, c, drug, basal_tone_scale, ic50_scale, reprogram_scale)
     y_init = get_in_vivo_baseline(params) if y0 is None else jnp.asarray(y0, dtype=jnp.float64)
     ys = np.asarray(_compiled_solver()(y_init, args, jnp.asarray(t)))
     if not np.all(np.isfinite(ys)):
         raise RuntimeError("in vivo inflammation solve produced non-finite values")
     ys = np.maximum(ys, 0.0)
-    inhib = np.asarray(
-        get_drug_inhibition(np.asarray(args["c_grid_uM"]), get_tlr_parameters(params))
-    )
+    p_subject = dict(get_tlr_parameters(params), drug_ic50_uM=float(args["ic50_uM"]))
+    inhib = np.asarray(get_drug_inhibition(np.asarray(args["c_grid_uM"]), p_subject))
     return InflammationResult(
         time_h=t,
         plasma_total_ng_per_ml=c,
