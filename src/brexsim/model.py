@@ -110,6 +110,7 @@ def simulate(
     >>> bool(tnf[0, 60] < 0.5 < tnf[0, 0])
     True
     """
+    from brexsim.mechanism import bdnf, tlr
     from brexsim.mechanism.gabaa import get_tone_index
     from brexsim.pk import simulate_pk
     from brexsim.provenance import make_provenance
@@ -177,6 +178,9 @@ def simulate(
         raise SolverError(bad)
     names = dict(zip(IN_VIVO_STATES, range(len(IN_VIVO_STATES)), strict=True))
     sd = ps.value("bdnf.healthy_sd_ng_per_ml")
+    bp = bdnf.get_bdnf_parameters(ps)
+    serum = np.asarray(bdnf.get_serum_bdnf(ys[..., len(tlr.IN_VIVO_STATES):],
+                                           bp["ppd_baseline_ng_per_ml"], bp["exchange_fraction"]))
     results: dict[str, tuple[np.ndarray, str]] = {
         "plasma_drug": (outs["plasma_drug"], "ng/mL"),
         "plasma_total": (outs["plasma_total"], "ng/mL"),
@@ -189,12 +193,8 @@ def simulate(
         "il6": (ys[..., names["il6_pg_per_ml"]], "pg/mL"),
         "tnf_fold": (ys[..., names["tnf_pg_per_ml"]] / ys[:, :1, names["tnf_pg_per_ml"]], "fold"),
         "il6_fold": (ys[..., names["il6_pg_per_ml"]] / ys[:, :1, names["il6_pg_per_ml"]], "fold"),
-        "bdnf": (ys[..., names["bdnf_serum_ng_per_ml"]], "ng/mL"),
-        "bdnf_change_sd": (
-            (ys[..., names["bdnf_serum_ng_per_ml"]] - ys[:, :1, names["bdnf_serum_ng_per_ml"]])
-            / sd,
-            "SD",
-        ),
+        "bdnf": (serum, "ng/mL"),
+        "bdnf_change_sd": ((serum - serum[:, :1]) / sd, "SD"),
     }
     for name, (v, _) in results.items():
         if not np.all(np.isfinite(v)):

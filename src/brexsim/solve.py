@@ -1,7 +1,8 @@
 """The numerical engine: one coupled in vivo system (TLR/cytokines + BDNF) solved with diffrax,
 batched over patients with ``vmap`` in fixed-size, padded chunks.
 
-State per patient: ``[innate_state, P_tnf, P_il1b, P_il6, TNF, IL1b, IL6, bdnf_drive, BDNF]``.
+State per patient: :data:`IN_VIVO_STATES` = the TLR states of :mod:`brexsim.mechanism.tlr`
+followed by the BDNF states of :mod:`brexsim.mechanism.bdnf`.
 Inputs per patient, on a shared time grid: total plasma drug (drives TLR-MyD88 inhibition,
 :mod:`brexsim.mechanism.tlr`) and the GABAergic tone index (drives BDNF,
 :mod:`brexsim.mechanism.bdnf`); BDNF's inflammation input is the plasma TNF-α fold change taken
@@ -95,7 +96,7 @@ def solve_in_vivo_batch(
 
     Returns
     -------
-    ys : (n, m, 9) states (see :data:`IN_VIVO_STATES`), ok : (n,) bool solver success
+    ys : (n, m, len(IN_VIVO_STATES)) states, ok : (n,) bool solver success
     """
     c = np.asarray(plasma_total_ng_per_ml, dtype=float)
     g = np.asarray(gaba_tone, dtype=float)
@@ -103,7 +104,7 @@ def solve_in_vivo_batch(
     base_t = tlr.make_in_vivo_args(params, grid_h, np.zeros_like(grid_h), drug)
     y0_t = np.asarray(tlr.get_in_vivo_baseline(params))
     b_args0 = bdnf.make_bdnf_args(grid_h, np.zeros_like(grid_h), np.ones_like(grid_h), params)
-    y0 = np.concatenate([y0_t, [0.0, float(b_args0["b0_ng_per_ml"])]])
+    y0 = np.concatenate([y0_t, np.asarray(bdnf.get_bdnf_baseline_state())])
     uM = np.asarray(tlr.convert_ng_per_ml_to_uM(c, drug))
     solver = _compiled(rtol, atol)
     ys_all = np.empty((n, len(ts), len(IN_VIVO_STATES)))
