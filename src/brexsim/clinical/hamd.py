@@ -1,26 +1,31 @@
 """HAM-D-17 over time: placebo course by care setting, fast GABAergic and slow immune/BDNF drug
-effects on a disease state, severity scaling, inter-individual and residual variability.
+effects on a remission (disease) state, severity scaling, inter-individual and residual variability.
 
 Expected score of patient ``i`` (equations and sources: ``docs/clinical_hamd.md``)::
 
-    S_i(t) = B_i (1 - P_i(t)) D_i(t) ** s(B_i)                          clipped to [0, 52]
+    S_i(t) = B_i (1 - P_i(t)) (1 - Emax_i R_i(t)) ** s(B_i)             clipped to [0, 52]
 
     P_i(t) = Pmax_i (1 - exp(-(t / TD_setting) ** beta))                  placebo fraction
     logit Pmax_i = logit Pmax_setting + eta_placebo_i                     (logit-normal)
 
-    dD_i/dt = k_rel (1 - E_slow,i(t)) - (k_rel + k_fast e^eta_drug_i T(t)+) D_i,   D_i(0) = 1
-    E_slow,i(t) = tanh(e^eta_drug_i [w_I (1 - I(t)) + w_B b(t)+])
+    dR/dt = r(t) (1 - R) - k_rel R,   R(0) = 0                             remission state
+    r(t)  = k_fast T(t)+ + w_I (1 - I(t))+ + w_B b(t)+                     drive, 1/h
+    logit Emax_i = logit Emax + eta_drug_i                                (logit-normal)
 
     s(B) = (B_ref / B) max(B - B_0, 0) / (B_ref - B_0)                   (Fournier 2010)
 
 ``B`` is the (observed, integer) baseline, ``T`` the GABAergic tone index (0 = untreated PPD,
 1 = healthy postpartum; :func:`brexsim.mechanism.gabaa.get_tone_index`), ``I`` the plasma TNF-a
 fold change from baseline (:mod:`brexsim.mechanism.tlr`), ``b`` the serum BDNF change in healthy-SD
-units (:mod:`brexsim.mechanism.bdnf`); ``x+ = max(x, 0)``. ``D`` is an indirect-response disease
-state: the GABAergic tone stimulates its loss (fast onset while the drug is there), it returns at
-the slow rate ``k_rel`` (the benefit outlasts the drug), and the immune/BDNF drive lowers its set
-point (production). In the small-effect limit the drug-placebo difference in points is
-proportional to ``B - B_0``, the linear severity interaction of Fournier 2010.
+units (:mod:`brexsim.mechanism.bdnf`); ``x+ = max(x, 0)``. ``R`` is an indirect-response
+(disease-state) variable: the fraction of the drug-responsive part of the symptoms that has
+resolved. The GABAergic tone drives it quickly while the drug is there (fast part); the fall of
+TNF-a and the rise of BDNF keep driving it for weeks (slow part); it decays only at the slow
+relapse rate ``k_rel`` (the benefit outlasts the drug). ``R <= 1`` and ``Emax < 1`` bound the drug
+effect: 60 h of brexanolone and 14 days of zuranolone give similar drug-placebo differences
+(Study 1, ROBIN) and BRX60 is not below BRX90, which a non-saturable effect cannot reproduce.
+In the small-effect limit the drug-placebo difference in points is proportional to ``B - B_0``,
+the linear severity interaction of Fournier 2010.
 
 Zuranolone enters the tone index through :func:`scale_biophase_for_tone` (one calibrated
 exposure/potency factor, ``hamd.zuranolone_exposure_scale``).
@@ -28,7 +33,7 @@ exposure/potency factor, ``hamd.zuranolone_exposure_scale``).
 Every model function is pure ``jax.numpy`` (float64) over a leading patient axis; the lead can
 put :func:`rhs_from_inputs` into a batched diffrax system and evaluate
 :func:`compute_placebo_fraction` / :func:`compute_expected_score` algebraically. The standalone
-solve :func:`solve_disease_state` is an exact exponential integrator (``jax.lax.scan``) with the
+solve :func:`solve_remission_state` is an exact exponential integrator (``jax.lax.scan``) with the
 inputs averaged over each output interval (trapezoid).
 """
 
@@ -51,12 +56,12 @@ jax.config.update("jax_enable_x64", True)
 __all__ = [
     "SETTINGS",
     "HamdParams",
+    "compute_drug_drive",
     "compute_expected_score",
     "compute_hamd",
     "compute_hamd_components",
     "compute_placebo_fraction",
     "compute_severity_exponent",
-    "compute_slow_effect",
     "get_baseline_distribution",
     "get_change_from_baseline",
     "get_hamd_params",
@@ -67,7 +72,7 @@ __all__ = [
     "sample_hamd_random_effects",
     "sample_observed_hamd",
     "scale_biophase_for_tone",
-    "solve_disease_state",
+    "solve_remission_state",
 ]
 
 #: Care settings (the placebo course depends on them).
@@ -82,6 +87,7 @@ class HamdParams(NamedTuple):
     placebo_td_inpatient_h: float
     placebo_td_outpatient_h: float
     placebo_shape: float
+    max_drug_effect: float
     fast_rate_per_h: float
     relapse_rate_per_h: float
     immune_weight: float
@@ -107,6 +113,7 @@ def get_hamd_params(params: ParameterSet | None = None) -> HamdParams:
         placebo_td_inpatient_h=h["placebo_td_inpatient_h"],
         placebo_td_outpatient_h=h["placebo_td_outpatient_h"],
         placebo_shape=h["placebo_shape"],
+        max_drug_effect=h["max_drug_effect"],
         fast_rate_per_h=h["fast_rate_per_h"],
         relapse_rate_per_h=math.log(2.0) / h["relapse_halflife_h"],
         immune_weight=h["immune_weight"],
@@ -144,37 +151,38 @@ def compute_placebo_fraction(time_h, inpatient, p: HamdParams, eta_placebo=0.0) 
     return pmax * (1.0 - jnp.exp(-jnp.power(t / td, p.placebo_shape)))
 
 
-def compute_slow_effect(immune, bdnf_sd, p: HamdParams, eta_drug=0.0) -> jax.Array:
-    """Slow (immune/BDNF) effect on the disease-state production, ``tanh`` of the drive (-1..1).
+def compute_drug_drive(tone_index, immune, bdnf_sd, p: HamdParams) -> jax.Array:
+    """Drive of the remission state (1/h): ``k_fast T+ + w_I (1 - I)+ + w_B b+``.
 
-    ``immune``: plasma TNF-a fold change from baseline (1 = baseline); ``bdnf_sd``: serum BDNF
-    change in healthy-SD units. ``eta_drug`` broadcasts against the inputs.
-
-    >>> p = get_hamd_params()
-    >>> float(compute_slow_effect(1.0, 0.0, p))
-    0.0
-    """
-    drive = p.immune_weight * (1.0 - immune) + p.bdnf_weight * jnp.maximum(bdnf_sd, 0.0)
-    return jnp.tanh(jnp.exp(eta_drug) * drive)
-
-
-def rhs_from_inputs(t, y, tone_index, immune, bdnf_sd, p: HamdParams, eta_drug=0.0):  # type: ignore[no-untyped-def]
-    """Right-hand side (per hour) of the disease state ``D`` for given inputs at time ``t``.
-
-    ``dD/dt = k_rel (1 - E_slow) - (k_rel + k_fast e^eta T+) D``; ``y`` = ``D`` of any shape, the
-    inputs and ``eta_drug`` broadcast against it. Pure ``jax.numpy``.
+    ``tone_index``: GABAergic tone index; ``immune``: plasma TNF-a fold change from baseline
+    (1 = baseline); ``bdnf_sd``: serum BDNF change in healthy-SD units. Inputs broadcast.
 
     >>> p = get_hamd_params()
-    >>> float(rhs_from_inputs(0.0, 1.0, 0.0, 1.0, 0.0, p))
+    >>> float(compute_drug_drive(0.0, 1.0, 0.0, p))
     0.0
     """
-    e_slow = compute_slow_effect(immune, bdnf_sd, p, eta_drug)
-    k_fast = p.fast_rate_per_h * jnp.exp(eta_drug) * jnp.maximum(tone_index, 0.0)
-    return p.relapse_rate_per_h * (1.0 - e_slow) - (p.relapse_rate_per_h + k_fast) * y
+    return (
+        p.fast_rate_per_h * jnp.maximum(tone_index, 0.0)
+        + p.immune_weight * jnp.maximum(1.0 - immune, 0.0)
+        + p.bdnf_weight * jnp.maximum(bdnf_sd, 0.0)
+    )
+
+
+def rhs_from_inputs(t, y, tone_index, immune, bdnf_sd, p: HamdParams):  # type: ignore[no-untyped-def]
+    """Right-hand side (per hour) of the remission state ``R`` for given inputs at time ``t``:
+    ``dR/dt = r (1 - R) - k_rel R``. ``y`` = ``R`` of any shape; inputs broadcast. Pure
+    ``jax.numpy``; the state needs no patient random effect (``eta_drug`` acts on ``Emax``).
+
+    >>> p = get_hamd_params()
+    >>> float(rhs_from_inputs(0.0, 0.0, 0.0, 1.0, 0.0, p))
+    0.0
+    """
+    r = compute_drug_drive(tone_index, immune, bdnf_sd, p)
+    return r * (1.0 - y) - p.relapse_rate_per_h * y
 
 
 def compute_severity_exponent(baseline, p: HamdParams) -> jax.Array:
-    """Severity exponent ``s(B)`` on the disease state (1 at the reference baseline, 0 below the
+    """Severity exponent ``s(B)`` on the drug factor (1 at the reference baseline, 0 below the
     Fournier threshold).
 
     >>> p = get_hamd_params()
@@ -186,55 +194,56 @@ def compute_severity_exponent(baseline, p: HamdParams) -> jax.Array:
     return (bref / jnp.maximum(b, 1e-9)) * jnp.maximum(b - b0, 0.0) / (bref - b0)
 
 
-def compute_expected_score(placebo_fraction, disease_state, baseline, p: HamdParams) -> jax.Array:
-    """Expected HAM-D ``B (1 - P) D**s(B)``, clipped to [0, 52]; ``baseline`` [N] broadcasts
-    over the time axis of ``placebo_fraction`` / ``disease_state`` [N, T].
+def compute_expected_score(
+    placebo_fraction, remission_state, baseline, p: HamdParams, eta_drug=0.0
+) -> jax.Array:
+    """Expected HAM-D ``B (1 - P) (1 - Emax_i R)**s(B)``, clipped to [0, 52]. ``baseline`` and
+    ``eta_drug`` [N] broadcast over the time axis of ``placebo_fraction`` / ``remission_state``
+    [N, T].
 
     >>> p = get_hamd_params()
-    >>> s = compute_expected_score(jnp.zeros((1, 1)), jnp.ones((1, 1)), jnp.array([30.0]), p)
+    >>> s = compute_expected_score(jnp.zeros((1, 1)), jnp.zeros((1, 1)), jnp.array([30.0]), p)
     >>> float(s[0, 0])
     30.0
     """
     b = jnp.asarray(baseline, dtype=jnp.float64)[..., None]
+    eta = jnp.asarray(eta_drug, dtype=jnp.float64)[..., None]
+    emax = jax.nn.sigmoid(_logit(p.max_drug_effect) + eta)
     s = compute_severity_exponent(b, p)
-    drug = jnp.exp(s * jnp.log(jnp.maximum(disease_state, 1e-300)))
+    drug = jnp.exp(s * jnp.log1p(-emax * jnp.clip(remission_state, 0.0, 1.0)))
     return jnp.clip(b * (1.0 - placebo_fraction) * drug, 0.0, p.max_score)
 
 
 @jax.jit
-def _solve_scan(time_h, tone, immune, bdnf_sd, p: HamdParams, eta_drug):  # type: ignore[no-untyped-def]
-    # inputs [N, T]; coefficients averaged over each interval (trapezoid), exact exponential step
-    e_slow = compute_slow_effect(immune, bdnf_sd, p, eta_drug[:, None])
-    a = p.relapse_rate_per_h * (1.0 - e_slow)
-    b = p.relapse_rate_per_h + p.fast_rate_per_h * jnp.exp(eta_drug)[:, None] * jnp.maximum(
-        tone, 0.0
-    )
-    a_bar = 0.5 * (a[:, 1:] + a[:, :-1])
-    b_bar = 0.5 * (b[:, 1:] + b[:, :-1])
+def _solve_scan(time_h, tone, immune, bdnf_sd, p: HamdParams):  # type: ignore[no-untyped-def]
+    # inputs [N, T]; drive averaged over each interval (trapezoid), exact exponential step
+    r = compute_drug_drive(tone, immune, bdnf_sd, p)
+    a_bar = 0.5 * (r[:, 1:] + r[:, :-1])
+    b_bar = a_bar + p.relapse_rate_per_h
     dt = jnp.diff(time_h)
 
-    def step(d, xs):  # type: ignore[no-untyped-def]
+    def step(x, xs):  # type: ignore[no-untyped-def]
         ab, bb, h = xs
         decay = jnp.exp(-bb * h)
-        d_new = d * decay + (ab / bb) * (1.0 - decay)
-        return d_new, d_new
+        x_new = x * decay + (ab / bb) * (1.0 - decay)
+        return x_new, x_new
 
-    d0 = jnp.ones(tone.shape[0], dtype=jnp.float64)
-    _, ds = jax.lax.scan(step, d0, (a_bar.T, b_bar.T, dt))
-    return jnp.concatenate([d0[:, None], ds.T], axis=1)
+    x0 = jnp.zeros(tone.shape[0], dtype=jnp.float64)
+    _, xs = jax.lax.scan(step, x0, (a_bar.T, b_bar.T, dt))
+    return jnp.concatenate([x0[:, None], xs.T], axis=1)
 
 
-def solve_disease_state(time_h, tone_index, immune, bdnf_sd, p: HamdParams, eta_drug) -> jax.Array:
-    """Disease state ``D`` [N, T] on ``time_h`` [T] from ``D(time_h[0]) = 1``.
+def solve_remission_state(time_h, tone_index, immune, bdnf_sd, p: HamdParams) -> jax.Array:
+    """Remission state ``R`` [N, T] on ``time_h`` [T] from ``R(time_h[0]) = 0``.
 
-    Inputs [N, T] (tone index, TNF-a fold change, BDNF change in SD), ``eta_drug`` [N]. Exact
-    for inputs constant over each interval (they are averaged, trapezoid); second-order overall.
+    Inputs [N, T] (tone index, TNF-a fold change, BDNF change in SD). Exact for a drive
+    constant over each interval (it is averaged, trapezoid); second-order overall. Needs
+    ``relapse_rate_per_h > 0``.
 
     >>> p = get_hamd_params()
     >>> t = jnp.arange(0.0, 3.0)
-    >>> d = solve_disease_state(t, jnp.full((1, 3), 0.3), jnp.ones((1, 3)), jnp.zeros((1, 3)),
-    ...                         p, jnp.zeros(1))
-    >>> bool(d[0, 0] == 1.0 and d[0, 2] < d[0, 1] < 1.0)
+    >>> r = solve_remission_state(t, jnp.full((1, 3), 0.3), jnp.ones((1, 3)), jnp.zeros((1, 3)), p)
+    >>> bool(r[0, 0] == 0.0 and 0.0 < r[0, 1] < r[0, 2] < 1.0)
     True
     """
     return _solve_scan(
@@ -243,7 +252,6 @@ def solve_disease_state(time_h, tone_index, immune, bdnf_sd, p: HamdParams, eta_
         jnp.asarray(immune, dtype=jnp.float64),
         jnp.asarray(bdnf_sd, dtype=jnp.float64),
         HamdParams(*(float(v) for v in p)),
-        jnp.asarray(eta_drug, dtype=jnp.float64),
     )
 
 
@@ -291,7 +299,7 @@ def compute_hamd_components(
     eta: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Expected HAM-D and its parts for a batch: ``{"expected", "placebo_fraction",
-    "disease_state"}``, each ``[N, T]`` (numpy). Arguments as :func:`compute_hamd`."""
+    "remission_state"}``, each ``[N, T]`` (numpy). Arguments as :func:`compute_hamd`."""
     t = np.asarray(time_h, dtype=float)
     if t.ndim != 1 or t.size < 1 or not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):
         raise input_error("time_h", "array", "a strictly increasing, finite 1-D array of hours")
@@ -327,12 +335,12 @@ def compute_hamd_components(
         raise input_error("bdnf_sd", "array", "BDNF changes within +-20 SD")
     inp = _settings_to_inpatient(setting, n)
     pf = compute_placebo_fraction(t, inp, p, etas["eta_placebo"])
-    d = solve_disease_state(t, tone, imm, bd, p, etas["eta_drug"])
-    s = compute_expected_score(pf, d, b, p)
+    r = solve_remission_state(t, tone, imm, bd, p)
+    s = compute_expected_score(pf, r, b, p, etas["eta_drug"])
     out = {
         "expected": np.asarray(s),
         "placebo_fraction": np.asarray(pf),
-        "disease_state": np.asarray(d),
+        "remission_state": np.asarray(r),
     }
     for k, v in out.items():
         if not np.all(np.isfinite(v)):
@@ -355,7 +363,7 @@ def compute_hamd(
     Parameters
     ----------
     time_h : array [T], h
-        Strictly increasing, starting at 0 (start of treatment; the disease state is 1 there).
+        Strictly increasing, starting at 0 (start of treatment; R = 0 there).
     baseline : array [N] or scalar, points
         Observed baseline HAM-D-17 of each patient.
     setting : "inpatient" / "outpatient", or one per patient
@@ -411,8 +419,8 @@ def sample_hamd_random_effects(
 ) -> dict[str, np.ndarray]:
     """Draw ``{"eta_placebo", "eta_drug"}`` (each [n]) from N(0, omega^2) (``hamd.omega_*``).
 
-    ``eta_placebo`` shifts the logit of the maximal placebo fraction; ``exp(eta_drug)``
-    multiplies both drug parts.
+    ``eta_placebo`` shifts the logit of the maximal placebo fraction, ``eta_drug`` the logit of
+    the maximal drug effect.
 
     >>> e = sample_hamd_random_effects(3, np.random.default_rng(0))
     >>> sorted(e), e["eta_drug"].shape
