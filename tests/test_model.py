@@ -38,7 +38,9 @@ def test_coupled_solve_matches_the_standalone_tlr_layer(typical):
     c = simulate_pk(get_preset("zulresso"), 70.0, fine).plasma_drug_ng_per_ml
     ref = tlr.simulate_inflammation(fine, c).get_fold_change("tnf")[np.searchsorted(fine, T)]
     np.testing.assert_allclose(typical.get("tnf_fold")[0], ref, rtol=1e-4)
-    assert len(IN_VIVO_STATES) == 9
+    from brexsim.mechanism import bdnf
+
+    assert len(IN_VIVO_STATES) == len(tlr.IN_VIVO_STATES) + len(bdnf.BDNF_STATES)
 
 
 def test_placebo_leaves_every_layer_at_baseline():
