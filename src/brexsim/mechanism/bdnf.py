@@ -325,7 +325,7 @@ def simulate_bdnf(
     baseline_scale : float
         Subject multiplier on the PPD baseline.
 
-    >>> t = np.arange(0.0, 24 * 30 + 1.0, 2.0)
+    >>> t = np.arange(0.0, 24 * 30 + 1.0, 1.0)
     >>> res = simulate_bdnf(t, np.where(t < 60, 80.0, 0.0))
     >>> bool(res.bdnf_ng_per_ml[-1] > res.bdnf_ng_per_ml[0])
     True
