@@ -9,7 +9,7 @@ here 10). Abstract-level p-values only (full text not reached; reference notes 1
 How a virtual study is made (one replicate):
 
 * ``n_basal`` subjects; the first ``n_stim`` of them also give stimulated values.
-* Each subject: body weight (log-normal, ``tlr.balan_weight_*``) -> zulresso PK at that weight
+* Each subject: body weight (log-normal, ``population.weight_*``) -> zulresso PK at that weight
   (:func:`brexsim.pk.simulate_pk`; profiles are interpolated between 6 weights) -> the slow
   innate state ``S`` over 0-60 h with the subject's IC50 and reprogramming multipliers (the
   in vivo form's ``S`` equation, integrated exactly on 0.1-h steps) -> the blood sample at 0 h
@@ -273,8 +273,15 @@ def _simulate_cohort(z: np.ndarray, zw: np.ndarray, p: Mapping[str, float]) -> _
     """Noise-free lysates for subjects with standard normals ``z`` (n, 4) and ``zw`` (n,)."""
     tab = _get_tables(p)
     eff = get_random_effects_from_normals(z, p)
-    sigma_w = math.sqrt(math.log(1.0 + p["balan_weight_cv"] ** 2))
-    weight = p["balan_weight_median_kg"] * np.exp(sigma_w * zw)
+    # body weight from the population table (log-normal with its mean and SD); per-kg dosing
+    # makes concentrations weight independent in the PK model, so this only sets the mg dose
+    pop = load_parameters().get_layer("population")
+    s2 = math.log1p((pop["weight_sd_kg"] / pop["weight_mean_kg"]) ** 2)
+    weight = np.clip(
+        np.exp(math.log(pop["weight_mean_kg"]) - s2 / 2 + math.sqrt(s2) * zw),
+        pop["weight_min_kg"],
+        pop["weight_max_kg"],
+    )
     t, c = _subject_concentrations(weight)
     ic50 = p["drug_ic50_uM"] * eff["infl_ic50_scale"]
     k_rep = p["innate_reprogram_per_h"] * eff["infl_reprogram_scale"]

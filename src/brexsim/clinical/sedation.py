@@ -97,32 +97,16 @@ def sample_sedation_random_effects(
 def sample_sedation_covariates(
     n: int, rng: np.random.Generator, params: ParameterSet | None = None
 ) -> dict[str, np.ndarray]:
-    """Covariates of a Study 1-like population: ``weight_kg`` (log-normal with the table's mean
-    and SD, truncated to 40-160 kg by redrawing), ``antidepressant`` and ``cns_depressant``
-    (bool).
+    """Covariates of a Study 1-like population (:func:`brexsim.population.sample_covariates`):
+    ``weight_kg``, ``antidepressant`` and ``cns_depressant`` (bool).
 
     >>> c = sample_sedation_covariates(1000, np.random.default_rng(0))
     >>> bool(60 < c["weight_kg"].mean() < 95), bool(0.15 < c["antidepressant"].mean() < 0.35)
     (True, True)
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise input_error("n", n, "a positive integer")
-    p = (params or load_parameters()).get_layer("sedation")
-    mean, sd = p["weight_mean_kg"], p["weight_sd_kg"]
-    s2 = np.log1p((sd / mean) ** 2)
-    mu = np.log(mean) - s2 / 2
-    w = np.exp(rng.normal(mu, np.sqrt(s2), n))
-    for _ in range(100):
-        bad = (w < 40.0) | (w > 160.0)
-        if not bad.any():
-            break
-        w[bad] = np.exp(rng.normal(mu, np.sqrt(s2), int(bad.sum())))
-    w = np.clip(w, 40.0, 160.0)
-    return {
-        "weight_kg": w,
-        "antidepressant": rng.random(n) < p["antidepressant_fraction"],
-        "cns_depressant": rng.random(n) < p["cns_depressant_fraction"],
-    }
+    from brexsim.population.virtual import sample_covariates
+
+    return sample_covariates(n, rng, params)
 
 
 def get_sedation_gain(

@@ -1,5 +1,10 @@
 """Virtual patients: covariates, baseline severity and inter-individual variability."""
 
-from brexsim.population.virtual import Population, get_patient_rng, sample_population
+from brexsim.population.virtual import (
+    Population,
+    get_patient_rng,
+    sample_covariates,
+    sample_population,
+)
 
-__all__ = ["Population", "get_patient_rng", "sample_population"]
+__all__ = ["Population", "get_patient_rng", "sample_covariates", "sample_population"]

@@ -6,7 +6,6 @@ not depend on the population size, its order or how it is chunked.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -15,7 +14,7 @@ import numpy as np
 from brexsim.errors import input_error
 from brexsim.params import ParameterSet, load_parameters
 
-__all__ = ["Population", "get_patient_rng", "sample_population"]
+__all__ = ["Population", "get_patient_rng", "sample_covariates", "sample_population"]
 
 
 def get_patient_rng(seed: int, patient_id: int) -> np.random.Generator:
@@ -64,6 +63,38 @@ class Population:
             {k: v[idx] for k, v in self.random_effects.items()},
             self.seed,
         )
+
+
+def sample_covariates(
+    n: int, rng: np.random.Generator, params: ParameterSet | None = None
+) -> dict[str, np.ndarray]:
+    """Covariates of a Study 1-like population: ``weight_kg`` (log-normal with the table's mean
+    and SD, truncated to [weight_min_kg, weight_max_kg] by redrawing), ``antidepressant`` and
+    ``cns_depressant`` (bool).
+
+    >>> c = sample_covariates(1000, np.random.default_rng(0))
+    >>> bool(60 < c["weight_kg"].mean() < 95), bool(0.15 < c["antidepressant"].mean() < 0.35)
+    (True, True)
+    """
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise input_error("n", n, "a positive integer")
+    p = (params or load_parameters()).get_layer("population")
+    mean, sd = p["weight_mean_kg"], p["weight_sd_kg"]
+    lo, hi = p["weight_min_kg"], p["weight_max_kg"]
+    s2 = np.log1p((sd / mean) ** 2)
+    mu = np.log(mean) - s2 / 2
+    w = np.exp(rng.normal(mu, np.sqrt(s2), n))
+    for _ in range(100):
+        bad = (w < lo) | (w > hi)
+        if not bad.any():
+            break
+        w[bad] = np.exp(rng.normal(mu, np.sqrt(s2), int(bad.sum())))
+    w = np.clip(w, lo, hi)
+    return {
+        "weight_kg": w,
+        "antidepressant": rng.random(n) < p["antidepressant_fraction"],
+        "cns_depressant": rng.random(n) < p["cns_depressant_fraction"],
+    }
 
 
 def _default_hamd_sampler(rng: np.random.Generator, lo: float, hi: float) -> float:
@@ -123,8 +154,7 @@ def sample_population(
         raise input_error("n", n, "an integer in [1, 1000000]")
     if not (0 <= hamd_min <= hamd_max <= 52):
         raise input_error("hamd_min/hamd_max", (hamd_min, hamd_max), "0 <= min <= max <= 52")
-    p = (params or load_parameters()).get_layer("population")
-    sigma = math.sqrt(math.log(1.0 + p["weight_cv"] ** 2))
+    ps = params or load_parameters()
     samplers = _layer_samplers()
     hamd_sampler = None
     try:
@@ -137,27 +167,26 @@ def sample_population(
     w = np.empty(n)
     hb = np.empty(n)
     ad = np.empty(n, dtype=bool)
+    cns = np.empty(n, dtype=bool)
     effects: dict[str, list[np.ndarray]] = {}
     for k, pid in enumerate(ids):
         rng = get_patient_rng(seed, int(pid))
-        while True:
-            x = p["weight_median_kg"] * math.exp(sigma * rng.standard_normal())
-            if p["weight_min_kg"] <= x <= p["weight_max_kg"]:
-                break
-        w[k] = x
+        cov = sample_covariates(1, rng, ps)
+        w[k], ad[k], cns[k] = cov["weight_kg"][0], cov["antidepressant"][0], cov["cns_depressant"][0]
         if hamd_sampler is not None:
             hb[k] = float(np.asarray(hamd_sampler(1, rng, hamd_min, hamd_max)).ravel()[0])
         else:
             hb[k] = _default_hamd_sampler(rng, hamd_min, hamd_max)
-        ad[k] = rng.random() < p["antidepressant_fraction"]
         for mod in sorted(samplers):
             for name, v in samplers[mod](1, rng).items():
-                effects.setdefault(name, []).append(np.asarray(v, dtype=float).ravel()[0])
+                effects.setdefault(name, []).append(np.asarray(v).ravel()[0])
+    effects_arr = {k: np.asarray(v) for k, v in effects.items()}
+    effects_arr["cns_depressant"] = cns
     return Population(
         ids=ids,
         weight_kg=w,
         hamd_baseline=hb,
         antidepressant=ad,
-        random_effects={k: np.asarray(v) for k, v in effects.items()},
+        random_effects=effects_arr,
         seed=int(seed),
     )
