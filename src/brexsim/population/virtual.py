@@ -172,7 +172,11 @@ def sample_population(
     for k, pid in enumerate(ids):
         rng = get_patient_rng(seed, int(pid))
         cov = sample_covariates(1, rng, ps)
-        w[k], ad[k], cns[k] = cov["weight_kg"][0], cov["antidepressant"][0], cov["cns_depressant"][0]
+        w[k], ad[k], cns[k] = (
+            cov["weight_kg"][0],
+            cov["antidepressant"][0],
+            cov["cns_depressant"][0],
+        )
         if hamd_sampler is not None:
             hb[k] = float(np.asarray(hamd_sampler(1, rng, hamd_min, hamd_max)).ravel()[0])
         else:
