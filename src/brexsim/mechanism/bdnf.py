@@ -25,7 +25,7 @@ States (hours; see :data:`BDNF_STATES`; contents are relative, 1 = the subject's
     D(t)    = w_G (G(t) - G0) + w_I (1 - I(t))
 
 ``G`` is the GABAergic tone index (0-1; from the GABA-A layer when wired, otherwise the
-documented default :func:`get_default_gaba_tone`), ``G0`` its drug-free value, ``I`` the
+GABA-A layer's index through :func:`get_default_gaba_tone`), ``G0`` its drug-free value, ``I`` the
 inflammatory index (plasma TNF-a fold change; 1 = baseline). ``B0`` is the PPD baseline
 (32.69 - 0.61 x 8.33 ng/mL). The weights are calibrated (``brexsim calibrate-tlr``) so that
 zulresso raises serum BDNF at day 30 by the Brunoni 2008 prior, +0.62 SD.
@@ -100,21 +100,27 @@ def get_default_gaba_tone(
     drug: str = "brexanolone",
     params: ParameterSet | Mapping[str, float] | None = None,
 ) -> np.ndarray:
-    """Default GABAergic tone index (0-1) when the GABA-A layer is not wired.
+    """GABAergic tone index (0-1) from a plasma drug profile, for standalone use of this layer.
 
-    ``G = f / (f + EC50)`` with ``f`` the free brain concentration at equilibrium
-    (total plasma x fu x Kp,uu, in nM) and EC50 = 12.9 nM (Mtchedlishvili 2001). A surrogate only:
-    the GABA-A layer's tonic-current index should replace it.
+    The free brain concentration at equilibrium (total plasma x fu x Kp,uu, nM) goes through the
+    GABA-A layer's tone index (:func:`brexsim.mechanism.gabaa.get_tone_index`, ppd delta state,
+    control receptors), clipped to [0, 1]. The assembled model (:func:`brexsim.model.simulate`)
+    uses the effect-site concentration instead; at BDNF's time scales the two agree closely.
+    Zuranolone's tone here carries no efficacy scaling (see ``hamd.zuranolone_exposure_scale``).
 
-    >>> round(float(get_default_gaba_tone(np.array([85.0]))[0]), 3)
-    0.171
+    >>> round(float(get_default_gaba_tone(np.array([85.0]))[0]), 2)
+    0.41
     """
-    p = params if isinstance(params, Mapping) else get_bdnf_parameters(params)
+    from brexsim.mechanism.gabaa import get_tone_index
+
+    ps = params if isinstance(params, ParameterSet) else None
+    p = params if isinstance(params, Mapping) and not isinstance(params, ParameterSet) else None
+    p = p or get_bdnf_parameters(ps)
     if drug not in ("brexanolone", "zuranolone"):
         raise input_error("drug", drug, "'brexanolone' or 'zuranolone'")
     c = np.maximum(np.asarray(plasma_total_ng_per_ml, dtype=float), 0.0)
     free_nM = c * p[f"fu_{drug}"] * p[f"kpuu_{drug}"] * 1000.0 / p[f"mw_{drug}"]
-    return free_nM / (free_nM + p["gaba_ec50_nM"])
+    return np.clip(get_tone_index(free_nM, drug=drug, params=ps), 0.0, 1.0)
 
 
 def make_bdnf_args(
