@@ -1,9 +1,14 @@
 """The assembled model: one public :func:`simulate` for one patient or a batch.
 
-Data flow (design.md §2): regimen → [monitoring rules, when the sedation layer provides them] →
-exact PK (plasma total, free, effect site) → GABA-A tone index (free brain concentration) →
-coupled in vivo TLR/cytokine + BDNF system (:mod:`brexsim.solve`) → HAM-D (when the clinical
-layer provides it). Every output is labelled with its unit.
+Data flow (design.md §2): regimen → monitoring rules (sedation score from the effect-site
+concentration; stops, resumptions and stops for good change each patient's regimen) → exact PK
+(plasma total, free, effect site) → GABA-A tone index (free brain concentration) → coupled in vivo
+TLR/cytokine + BDNF system (:mod:`brexsim.solve`) → HAM-D-17 (placebo course + fast GABAergic +
+slow immune/BDNF effect). Every output is labelled with its unit.
+
+What is not yet per patient: PK parameters (body weight is the only covariate and per-kg dosing
+makes concentrations weight independent), the basal TLR tone (typical value; the Balan
+calibration uses its own tables), the serum BDNF baseline (typical).
 """
 
 from __future__ import annotations
@@ -33,7 +38,9 @@ class SimulationResult:
     outputs : ``{name: (array (n, m), unit)}``
     population : the patients simulated
     regimens : the regimen each patient received (after monitoring-rule interruptions)
-    events : per-patient lists of monitoring events (empty without the sedation layer)
+    events : per-patient lists of monitoring events (dicts: time_h, type, rates)
+    outcomes : ``{name: (n,) array}`` per-patient outcomes (sedation, interruptions, HAM-D
+        response/remission at the last time)
     solver_ok : (n,) bool
     provenance : version, parameter hash, seed
     """
@@ -43,6 +50,7 @@ class SimulationResult:
     population: Population
     regimens: tuple[Regimen, ...]
     events: tuple[tuple[Any, ...], ...] = ()
+    outcomes: dict[str, np.ndarray] = field(default_factory=dict)
     solver_ok: np.ndarray = field(default_factory=lambda: np.ones(0, dtype=bool))
     provenance: dict[str, Any] = field(default_factory=dict)
 
@@ -72,6 +80,26 @@ class SimulationResult:
         return pd.concat(frames, ignore_index=True)
 
 
+def _typical_population(seed: int) -> Population:
+    """One typical patient: 70 kg, baseline HAM-D 28.6, no concomitant medication, every random
+    effect at its typical value (normal etas 0, multipliers 1, no other-AE pause)."""
+    one, zero = np.ones(1), np.zeros(1)
+    effects = {
+        "sedation_background": zero,
+        "sedation_sensitivity": one,
+        "other_ae_interruption": np.zeros(1, dtype=bool),
+        "other_ae_time_fraction": zero,
+        "eta_placebo": zero,
+        "eta_drug": zero,
+        "cns_depressant": np.zeros(1, dtype=bool),
+        "infl_ic50_scale": one,
+        "infl_reprogram_scale": one,
+    }
+    return Population(
+        np.array([0]), np.array([70.0]), np.array([28.6]), np.array([False]), effects, seed
+    )
+
+
 def _as_population(patients: Population | int | None, seed: int) -> Population:
     if patients is None:
         patients = 1
@@ -89,6 +117,7 @@ def simulate(
     sensitivity: str = "control",
     chunk: int = 64,
     typical: bool = False,
+    monitoring: bool = True,
 ) -> SimulationResult:
     """Simulate every layer for one patient or a batch.
 
@@ -100,7 +129,8 @@ def simulate(
     seed : int, seeds the population when ``patients`` is a number
     sensitivity : GABA-A receptor state of the granule cells ("control" or "epileptic")
     chunk : patients per compiled block of the batched solve
-    typical : use a typical 70-kg patient (baseline HAM-D 28.6) instead of sampling
+    typical : use a typical 70-kg patient (baseline HAM-D 28.6, all random effects 0)
+    monitoring : apply the label's monitoring rules to IV regimens (interruptions feed back)
 
     Examples
     --------
@@ -118,9 +148,7 @@ def simulate(
 
     ps = params or load_parameters()
     if typical:
-        pop = Population(
-            np.array([0]), np.array([70.0]), np.array([28.6]), np.array([False]), {}, seed
-        )
+        pop = _typical_population(seed)
     else:
         pop = _as_population(patients, seed)
     regs = tuple(regimen) if isinstance(regimen, Sequence) else (regimen,) * pop.n
@@ -130,6 +158,7 @@ def simulate(
     if len(drugs) != 1:
         raise input_error("regimen", sorted(drugs), "regimens of one drug per simulate() call")
     drug = drugs.pop()
+    regs, events, outcomes = _apply_sedation(regs, pop, drug, monitoring, ps)
     end = max(r.end_of_treatment_h for r in regs)
     t = np.arange(0.0, end + 720.0 + 0.5, 1.0) if times_h is None else np.asarray(times_h, float)
     if (
@@ -172,15 +201,31 @@ def simulate(
         outs["effect_site_drug"][i] = pk.effect_site_drug_ng_per_ml[on_t]
         outs["biophase_free_drug"][i] = pk.drug_biophase_free_nM[on_t]
         outs["tone_index"][i] = tone_grid[i][on_t]
-    ys, ok = solve_in_vivo_batch(t, grid, plasma_grid, tone_grid, drug, chunk=chunk, params=ps)
+    re = pop.random_effects
+    ys, ok = solve_in_vivo_batch(
+        t,
+        grid,
+        plasma_grid,
+        tone_grid,
+        drug,
+        chunk=chunk,
+        params=ps,
+        ic50_scale=re.get("infl_ic50_scale"),
+        reprogram_scale=re.get("infl_reprogram_scale"),
+    )
     if not ok.all():
         bad = {int(pop.ids[i]): "in vivo solve did not converge" for i in np.flatnonzero(~ok)}
         raise SolverError(bad)
     names = dict(zip(IN_VIVO_STATES, range(len(IN_VIVO_STATES)), strict=True))
     sd = ps.value("bdnf.healthy_sd_ng_per_ml")
     bp = bdnf.get_bdnf_parameters(ps)
-    serum = np.asarray(bdnf.get_serum_bdnf(ys[..., len(tlr.IN_VIVO_STATES):],
-                                           bp["ppd_baseline_ng_per_ml"], bp["exchange_fraction"]))
+    serum = np.asarray(
+        bdnf.get_serum_bdnf(
+            ys[..., len(tlr.IN_VIVO_STATES) :],
+            bp["ppd_baseline_ng_per_ml"],
+            bp["exchange_fraction"],
+        )
+    )
     results: dict[str, tuple[np.ndarray, str]] = {
         "plasma_drug": (outs["plasma_drug"], "ng/mL"),
         "plasma_total": (outs["plasma_total"], "ng/mL"),
@@ -196,6 +241,7 @@ def simulate(
         "bdnf": (serum, "ng/mL"),
         "bdnf_change_sd": ((serum - serum[:, :1]) / sd, "SD"),
     }
+    _add_hamd(results, outcomes, t, pop, regs, seed, ps)
     for name, (v, _) in results.items():
         if not np.all(np.isfinite(v)):
             bad_rows = np.flatnonzero(~np.all(np.isfinite(v), axis=1))
@@ -205,6 +251,107 @@ def simulate(
         outputs=results,
         population=pop,
         regimens=regs,
+        events=events,
+        outcomes=outcomes,
         solver_ok=ok,
         provenance=make_provenance(ps, seed=seed),
     )
+
+
+def _apply_sedation(
+    regs: tuple[Regimen, ...], pop: Population, drug: str, monitoring: bool, ps: ParameterSet
+) -> tuple[tuple[Regimen, ...], tuple[tuple[Any, ...], ...], dict[str, np.ndarray]]:
+    """Sedation outcomes and, for IV regimens, the monitoring rules (regimens change)."""
+    from brexsim.clinical.monitoring import apply_monitoring_rules, get_monitoring_rules
+    from brexsim.clinical.sedation import (
+        get_awake_effect_site,
+        get_other_ae_times_h,
+        get_sedation_gain,
+    )
+
+    re = pop.random_effects
+    n = pop.n
+    cns = re.get("cns_depressant", np.zeros(n, dtype=bool))
+    gain = get_sedation_gain(re["sedation_sensitivity"], drug, pop.antidepressant, cns, ps)
+    b = re["sedation_background"]
+    rules = get_monitoring_rules(ps)
+    out = {
+        k: np.zeros(n, dtype=bool)
+        for k in (
+            "somnolence",
+            "excessive_sedation",
+            "interruption",
+            "loss_of_consciousness",
+            "hypoxia_stop",
+        )
+    }
+    out["n_interruptions"] = np.zeros(n)
+    new = list(regs)
+    events: list[tuple[Any, ...]] = [() for _ in range(n)]
+    groups: dict[int, list[int]] = {}
+    for i, r in enumerate(regs):  # patients sharing a scheduled regimen run as one batch
+        key = next((k for k in groups if regs[k] == r), i)
+        groups.setdefault(key, []).append(i)
+    if drug == "brexanolone" and monitoring:
+        for key, members in groups.items():
+            idx = np.asarray(members)
+            sub = {k: v[idx] for k, v in re.items()}
+            other_t = get_other_ae_times_h(sub, regs[key], rules.steps_per_h)
+            mon = apply_monitoring_rules(regs[key], b[idx], gain[idx], other_t, params=ps)
+            out["somnolence"][idx] = mon.somnolence
+            out["excessive_sedation"][idx] = mon.sedation_stop
+            out["interruption"][idx] = mon.interrupted
+            out["loss_of_consciousness"][idx] = mon.loss_of_consciousness
+            out["hypoxia_stop"][idx] = mon.hypoxia_stop
+            out["n_interruptions"][idx] = mon.n_interruptions
+            for j, i in enumerate(members):
+                new[i] = mon.get_regimen(j)
+                events[i] = tuple(mon.get_events(j))
+    else:
+        for key, members in groups.items():  # no infusion to stop: the maximum awake score
+            idx = np.asarray(members)
+            _, ce, awake = get_awake_effect_site(regs[key], ps)
+            ce_max = float(ce[awake].max()) if awake.any() else 0.0
+            s_max = b[idx] + gain[idx] * ce_max
+            out["somnolence"][idx] = s_max > rules.somnolence_threshold
+            out["excessive_sedation"][idx] = s_max > rules.excessive_threshold
+            out["loss_of_consciousness"][idx] = s_max > rules.loc_threshold
+    return tuple(new), tuple(events), out
+
+
+def _add_hamd(
+    results: dict[str, tuple[np.ndarray, str]],
+    outcomes: dict[str, np.ndarray],
+    t: np.ndarray,
+    pop: Population,
+    regs: tuple[Regimen, ...],
+    seed: int,
+    ps: ParameterSet,
+) -> None:
+    """Expected and observed HAM-D-17, response and remission (in place)."""
+    from brexsim.clinical import hamd
+
+    if t[0] != 0.0:
+        return  # the HAM-D model starts at the start of treatment
+    re = pop.random_effects
+    eta = {"eta_placebo": re["eta_placebo"], "eta_drug": re["eta_drug"]}
+    expected = hamd.compute_hamd(
+        t,
+        pop.hamd_baseline,
+        [r.setting for r in regs],
+        results["tone_index"][0],
+        results["tnf_fold"][0],
+        results["bdnf_change_sd"][0],
+        ps,
+        eta,
+    )
+    observed = np.empty_like(expected)
+    observed[:, 0] = pop.hamd_baseline
+    for i, pid in enumerate(pop.ids):
+        rng = np.random.default_rng([int(seed), int(pid), 17])
+        observed[i, 1:] = hamd.sample_observed_hamd(expected[i : i + 1, 1:], rng, ps)[0]
+    results["hamd_expected"] = (expected, "points")
+    results["hamd"] = (observed, "points")
+    results["hamd_change"] = (observed - observed[:, :1], "points")
+    outcomes["response"] = hamd.is_response(observed[:, -1], pop.hamd_baseline, ps)
+    outcomes["remission"] = hamd.is_remission(observed[:, -1], ps)

@@ -83,6 +83,8 @@ def solve_in_vivo_batch(
     rtol: float = 1e-6,
     atol: float = 1e-9,
     params=None,  # type: ignore[no-untyped-def]
+    ic50_scale: np.ndarray | None = None,
+    reprogram_scale: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Solve the coupled in vivo system for ``n`` patients.
 
@@ -93,6 +95,8 @@ def solve_in_vivo_batch(
     plasma_total_ng_per_ml : (n, g) total plasma drug on the grid
     gaba_tone : (n, g) GABAergic tone index on the grid
     chunk : patients per compiled block; the last block is padded so one shape is compiled
+    ic50_scale, reprogram_scale : (n,) subject multipliers on the TLR drug IC50 and the
+        innate reprogramming rate (``infl_ic50_scale``, ``infl_reprogram_scale``; default 1)
 
     Returns
     -------
@@ -106,6 +110,8 @@ def solve_in_vivo_batch(
     b_args0 = bdnf.make_bdnf_args(grid_h, np.zeros_like(grid_h), np.ones_like(grid_h), params)
     y0 = np.concatenate([y0_t, np.asarray(bdnf.get_bdnf_baseline_state())])
     uM = np.asarray(tlr.convert_ng_per_ml_to_uM(c, drug))
+    s_ic50 = np.ones(n) if ic50_scale is None else np.asarray(ic50_scale, dtype=float)
+    s_rep = np.ones(n) if reprogram_scale is None else np.asarray(reprogram_scale, dtype=float)
     solver = _compiled(rtol, atol)
     ys_all = np.empty((n, len(ts), len(IN_VIVO_STATES)))
     ok_all = np.empty(n, dtype=bool)
@@ -117,6 +123,8 @@ def solve_in_vivo_batch(
             for k, v in base_t.items()
         }
         a_t["c_grid_uM"] = jnp.asarray(uM[pad])
+        a_t["ic50_uM"] = base_t["ic50_uM"] * jnp.asarray(s_ic50[pad])
+        a_t["k_reprogram_per_h"] = base_t["k_reprogram_per_h"] * jnp.asarray(s_rep[pad])
         a_b = {
             k: (v if k in _SHARED else jnp.broadcast_to(v, (chunk, *v.shape)))
             for k, v in b_args0.items()
