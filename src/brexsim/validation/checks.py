@@ -465,7 +465,7 @@ def check_cytokines() -> list[Record]:
                 upper=float(row.p_high),
                 unit="p",
                 note=f"median p shown; fraction of replicates with p < 0.05: "
-                f"{getattr(row, '_8'):.2f}",
+                f"{row._8:.2f}",
             )
         )
         out.append(
