@@ -479,7 +479,8 @@ def check_cytokines() -> list[Record]:
                 tolerance="median replicate p < 0.05",
                 model=None,
                 passed=False,
-                note="not computed: the Balan virtual cohort is not yet linked to per-subject HAM-D "
+                note="not computed: the Balan virtual cohort is not yet linked to "
+                "per-subject HAM-D "
                 "(issue 5, open)",
             )
         )
