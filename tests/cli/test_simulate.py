@@ -11,7 +11,8 @@ runner = CliRunner()
 def test_simulate_writes_summary_parquet_and_png(tmp_path):
     out = tmp_path / "res"
     r = runner.invoke(
-        app, ["simulate", "--regimen", "zulresso", "--weight-kg", "70", "--out", str(out)]
+        app,
+        ["simulate", "--regimen", "zulresso", "--weight-kg", "70", "--pk-only", "--out", str(out)],
     )
     assert r.exit_code == 0, r.output
     assert "Cmax" in r.output
@@ -28,7 +29,9 @@ def test_simulate_writes_summary_parquet_and_png(tmp_path):
 
 
 def test_simulate_oral_reports_accumulation(tmp_path):
-    r = runner.invoke(app, ["simulate", "--regimen", "zuranolone-50mg", "--out", str(tmp_path)])
+    r = runner.invoke(
+        app, ["simulate", "--regimen", "zuranolone-50mg", "--pk-only", "--out", str(tmp_path)]
+    )
     assert r.exit_code == 0, r.output
     s = json.loads((tmp_path / "summary.json").read_text())
     assert 1.3 <= s["accumulation_ratio"] <= 1.7
@@ -56,3 +59,21 @@ def test_params_command_lists_tables():
         "cl_L_per_h_per_kg" in r.output.replace("\n", "").replace("│", "").replace(" ", "")
         or "cl_L_per" in r.output
     )
+
+
+def test_simulate_all_layers_for_one_patient(tmp_path):
+    out = tmp_path / "all"
+    r = runner.invoke(app, ["simulate", "--regimen", "zulresso", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    ly = json.loads((out / "summary.json").read_text())["layers"]
+    assert 0.0 < ly["tone_index_max"] < 1.0
+    assert ly["tnf_fold_end_of_treatment"] < ly["tnf_fold_day7"] < 1.0
+    assert ly["bdnf_change_sd_day30"] > 0.0
+    assert (
+        ly["hamd_expected_change_end_of_treatment"]
+        < ly["hamd_expected_change_end_of_treatment_placebo"]
+        < 0.0
+    )
+    df = pd.read_parquet(out / "layers.parquet")
+    assert {"tone_index", "tnf_fold", "bdnf", "hamd"} <= set(df["variable"])
+    assert (out / "layers.png").stat().st_size > 10_000
