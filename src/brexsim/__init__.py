@@ -21,9 +21,11 @@ from brexsim.dosing import (
     read_nonmem,
     write_nonmem,
 )
-from brexsim.errors import BrexsimInputError
+from brexsim.errors import BrexsimInputError, SolverError
+from brexsim.model import SimulationResult, simulate
 from brexsim.params import ParameterSet, load_parameters, override_parameters
 from brexsim.pk import PKResult, get_exposure_summary, simulate_pk
+from brexsim.population import Population, sample_population
 
 __all__ = [
     "BrexsimInputError",
@@ -31,7 +33,10 @@ __all__ = [
     "OralDose",
     "PKResult",
     "ParameterSet",
+    "Population",
     "Regimen",
+    "SimulationResult",
+    "SolverError",
     "__version__",
     "get_exposure_summary",
     "get_preset",
@@ -40,6 +45,8 @@ __all__ = [
     "load_regimen",
     "override_parameters",
     "read_nonmem",
+    "sample_population",
+    "simulate",
     "simulate_pk",
     "write_nonmem",
 ]
