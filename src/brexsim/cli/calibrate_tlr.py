@@ -29,7 +29,8 @@ def calibrate_tlr_command(
         b = calibrate_bdnf(write=not dry_run)
         console.print(
             f"bdnf gaba_weight = {b.gaba_weight:.4g}, inflammation_weight = "
-            f"{b.inflammation_weight:.4g}; peak change {b.peak_change_sd:.3f} SD (target 0.62)"
+            f"{b.inflammation_weight:.4g}; day-30 change {b.day30_change_sd:.3f} SD (target 0.62), "
+            f"h60 {b.h60_change_sd:.3f} SD, peak {b.peak_change_sd:.3f} SD at day {b.peak_day:.1f}"
         )
         console.print("written" if not dry_run else "dry run: nothing written")
 
