@@ -1,4 +1,4 @@
-"""Multi-panel figure of every layer for one patient of a :class:`~brexsim.model.SimulationResult`."""
+"""Multi-panel figure of every layer for one patient of a ``SimulationResult``."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
 __all__ = ["plot_layers"]
 
@@ -20,14 +20,20 @@ def plot_layers(res, path: str | Path, patient: int = 0, placebo=None, title: st
     """
     t_d = res.time_h / 24.0
     panels = ["exposure", "tone", "cytokines", "bdnf"] + (["hamd"] if "hamd" in res.outputs else [])
-    fig, axes = plt.subplots(len(panels), 1, figsize=(8, 2.1 * len(panels)), sharex=True,
-                             constrained_layout=True)
+    fig, axes = plt.subplots(
+        len(panels), 1, figsize=(8, 2.1 * len(panels)), sharex=True, constrained_layout=True
+    )
     for ax, kind in zip(axes, panels, strict=True):
         if kind == "exposure":
             ax.plot(t_d, res.get("plasma_drug")[patient], label="plasma drug (ng/mL)")
             ax2 = ax.twinx()
-            ax2.plot(t_d, res.get("biophase_free_drug")[patient], color="C3", lw=1,
-                     label="free biophase (nM)")
+            ax2.plot(
+                t_d,
+                res.get("biophase_free_drug")[patient],
+                color="C3",
+                lw=1,
+                label="free biophase (nM)",
+            )
             ax2.set_ylabel("free nM", color="C3", fontsize=8)
             ax.set_ylabel("ng/mL", fontsize=8)
             ax.legend(loc="upper right", fontsize=7)
@@ -54,8 +60,7 @@ def plot_layers(res, path: str | Path, patient: int = 0, placebo=None, title: st
     axes[-1].set_xlabel("days from the first dose")
     axes[-1].set_xlim(0, float(np.max(t_d)))
     fig.suptitle(title or "brexsim — all layers, one patient", fontsize=10)
-    fig.text(0.99, 0.002, "research output, not dosing advice", ha="right", fontsize=7,
-             color="0.4")
+    fig.text(0.99, 0.002, "research output, not dosing advice", ha="right", fontsize=7, color="0.4")
     path = Path(path)
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -464,8 +464,7 @@ def check_cytokines() -> list[Record]:
                 lower=float(row.p_low),
                 upper=float(row.p_high),
                 unit="p",
-                note=f"median p shown; fraction of replicates with p < 0.05: "
-                f"{row._8:.2f}",
+                note=f"median p shown; fraction of replicates with p < 0.05: {row._8:.2f}",
             )
         )
         out.append(
