@@ -41,25 +41,21 @@ def coupled_rhs(t, y, args):  # type: ignore[no-untyped-def]
 
 @functools.lru_cache(maxsize=8)
 def _compiled(rtol: float, atol: float):  # type: ignore[no-untyped-def]
-    import diffrax
+    from brexsim._ode import solve_on_grid
 
     def one(y0, args, ts):  # type: ignore[no-untyped-def]
-        sol = diffrax.diffeqsolve(
-            diffrax.ODETerm(coupled_rhs),
-            diffrax.Tsit5(),
-            t0=ts[0],
-            t1=ts[-1],
+        return solve_on_grid(
+            coupled_rhs,
+            y0,
+            args,
+            ts,
+            args["tlr"]["t_grid_h"],
             dt0=0.01,
-            y0=y0,
-            args=args,
-            saveat=diffrax.SaveAt(ts=ts),
-            stepsize_controller=diffrax.PIDController(
-                rtol=rtol, atol=atol, jump_ts=args["tlr"]["t_grid_h"]
-            ),
             max_steps=400_000,
+            rtol=rtol,
+            atol=atol,
             throw=False,
         )
-        return sol.ys, sol.result == diffrax.RESULTS.successful
 
     def axes(tree):  # type: ignore[no-untyped-def]
         return {

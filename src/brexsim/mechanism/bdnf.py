@@ -281,25 +281,12 @@ class BdnfResult:
 
 @functools.lru_cache(maxsize=2)
 def _compiled_solver():  # type: ignore[no-untyped-def]
-    import diffrax
+    from brexsim._ode import solve_on_grid
 
     @jax.jit
     def solve(y0, args, ts):  # type: ignore[no-untyped-def]
-        sol = diffrax.diffeqsolve(
-            diffrax.ODETerm(rhs),
-            diffrax.Tsit5(),
-            t0=ts[0],
-            t1=ts[-1],
-            dt0=0.1,
-            y0=y0,
-            args=args,
-            saveat=diffrax.SaveAt(ts=ts),
-            stepsize_controller=diffrax.PIDController(
-                rtol=1e-8, atol=1e-10, jump_ts=args["t_grid_h"]
-            ),
-            max_steps=100_000,
-        )
-        return sol.ys
+        ys, _ = solve_on_grid(rhs, y0, args, ts, args["t_grid_h"], dt0=0.1, max_steps=100_000)
+        return ys
 
     return solve
 
