@@ -1,0 +1,336 @@
+"""Trial statistics: ANCOVA LS means, differences vs the reference, rates, replicate pooling.
+
+At each post-baseline visit, over the patients observed there (observed cases: a patient who
+dropped out is missing from later visits; no imputation, no MMRM — statsmodels has none)::
+
+    change_i = b0 + sum_a b_a [arm_i = a] + b_base baseline_i + e_i       (OLS, a != reference)
+
+* ``hamd_change``: LS mean of each arm, ``b0 + b_a + b_base * mean(baseline)`` (the mean baseline
+  of the patients in the fit), with its t-based 95 % CI (``L V L'``, ``df_resid``).
+* ``hamd_change_vs_placebo``: ``b_a`` (the arm minus the reference, whatever the reference is
+  called) with its 95 % CI and two-sided p (``p_value`` column).
+* ``response_rate`` (HAM-D fall >= 50 %) and ``remission_rate`` (HAM-D <= 7) at each visit with
+  Wilson 95 % CIs (:func:`statsmodels.stats.proportion.proportion_confint`).
+* ``sedation_rate`` (somnolence), ``interruption_rate``, ``loc_rate`` (loss of consciousness):
+  cumulative over the course, reported at the arm's end of treatment (all treated patients),
+  Wilson CIs.
+* ``hamd``: mean observed score with a t-based 95 % CI, every visit including baseline.
+
+With several replicate trials (:func:`pool_replicates`) each replicate has its own rows and the
+pooled rows (``replicate = "all"``) give the mean estimate over replicates, the 2.5-97.5 %
+interval of the replicate estimates and ``n`` = the number of replicate trials; ``power`` is the
+share of replicates whose two-sided p for the difference vs the reference is < 0.05 (Wilson CI).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats as sps
+from statsmodels.stats.proportion import proportion_confint
+
+from brexsim.errors import input_error
+from brexsim.params import ParameterSet, load_parameters
+
+__all__ = [
+    "ENDPOINT_COLUMNS",
+    "AncovaResult",
+    "TrialOutcomes",
+    "compute_endpoints",
+    "fit_ancova",
+    "get_rate_ci",
+    "pool_replicates",
+]
+
+#: Columns of ``endpoints.csv`` (``replicate`` is inserted after ``n`` when replicates > 1).
+ENDPOINT_COLUMNS: tuple[str, ...] = (
+    "arm",
+    "time_h",
+    "endpoint",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "n",
+    "p_value",
+)
+#: Cumulative safety endpoints: endpoint -> outcome name in ``SimulationResult.outcomes``.
+SAFETY_ENDPOINTS: dict[str, str] = {
+    "sedation_rate": "somnolence",
+    "interruption_rate": "interruption",
+    "loc_rate": "loss_of_consciousness",
+}
+
+
+@dataclass(frozen=True)
+class AncovaResult:
+    """ANCOVA at one visit.
+
+    Attributes
+    ----------
+    arms : arm names in order (reference first)
+    n : patients per arm in the fit
+    ls_mean, ls_se, ls_ci : LS mean change per arm, its SE and 95 % CI (arrays, arm order)
+    diff, diff_se, diff_ci, diff_p : arm minus reference (``nan`` for the reference itself)
+    baseline_mean : the baseline at which LS means are evaluated
+    df_resid : residual degrees of freedom
+    """
+
+    arms: tuple[str, ...]
+    n: np.ndarray
+    ls_mean: np.ndarray
+    ls_se: np.ndarray
+    ls_ci: np.ndarray
+    diff: np.ndarray
+    diff_se: np.ndarray
+    diff_ci: np.ndarray
+    diff_p: np.ndarray
+    baseline_mean: float
+    df_resid: float
+
+
+def fit_ancova(
+    change: np.ndarray,
+    baseline: np.ndarray,
+    arm: np.ndarray,
+    reference: str,
+    arms: Sequence[str] | None = None,
+    alpha: float = 0.05,
+) -> AncovaResult:
+    """ANCOVA of ``change`` on arm (treatment coding against ``reference``) and ``baseline``.
+
+    Rows with a non-finite change are left out (observed cases).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> arm = np.repeat(["placebo", "drug"], 50)
+    >>> base = rng.normal(28, 2, 100)
+    >>> chg = -14 - 4 * (arm == "drug") - 0.3 * (base - 28) + rng.normal(0, 5, 100)
+    >>> r = fit_ancova(chg, base, arm, "placebo")
+    >>> r.arms, bool(r.diff_ci[1, 0] < -4 < r.diff_ci[1, 1])
+    (('placebo', 'drug'), True)
+    """
+    y = np.asarray(change, dtype=float)
+    b = np.asarray(baseline, dtype=float)
+    a = np.asarray(arm).astype(str)
+    if not (y.shape == b.shape == a.shape) or y.ndim != 1:
+        raise input_error("change/baseline/arm", (y.shape, b.shape, a.shape), "1-d, same length")
+    names = list(dict.fromkeys(arms if arms is not None else a.tolist()))
+    if reference not in names:
+        raise input_error("reference", reference, f"one of the arms {names}")
+    order = (reference, *[x for x in names if x != reference])
+    keep = np.isfinite(y) & np.isfinite(b) & np.isin(a, order)
+    y, b, a = y[keep], b[keep], a[keep]
+    k = len(order)
+    n = np.array([int(np.sum(a == x)) for x in order])
+    X = np.column_stack([np.ones(len(y))] + [(a == x).astype(float) for x in order[1:]] + [b])
+    nan = np.full(k, np.nan)
+    if n[0] == 0 or len(y) <= X.shape[1] or np.linalg.matrix_rank(X) < X.shape[1]:
+        return AncovaResult(
+            order, n, nan, nan, np.full((k, 2), np.nan), nan, nan, np.full((k, 2), np.nan),
+            nan, float(np.mean(b)) if len(b) else np.nan, 0.0,
+        )  # fmt: skip
+    fit = sm.OLS(y, X).fit()
+    cov = np.asarray(fit.cov_params())
+    beta = np.asarray(fit.params)
+    df = float(fit.df_resid)
+    q = sps.t.ppf(1 - alpha / 2, df)
+    bm = float(np.mean(b))
+    L = np.zeros((k, X.shape[1]))
+    L[:, 0] = 1.0
+    L[np.arange(1, k), np.arange(1, k)] = 1.0
+    L[:, -1] = bm
+    ls = L @ beta
+    ls_se = np.sqrt(np.einsum("ij,jk,ik->i", L, cov, L))
+    diff = np.concatenate([[np.nan], beta[1:k]])
+    diff_se = np.concatenate([[np.nan], np.sqrt(np.diag(cov)[1:k])])
+    tval = diff / diff_se
+    p = 2 * sps.t.sf(np.abs(tval), df)
+    for j in range(k):  # arms with no patient in the fit have no estimate
+        if n[j] == 0:
+            ls[j] = ls_se[j] = diff[j] = diff_se[j] = p[j] = np.nan
+    return AncovaResult(
+        arms=order,
+        n=n,
+        ls_mean=ls,
+        ls_se=ls_se,
+        ls_ci=np.column_stack([ls - q * ls_se, ls + q * ls_se]),
+        diff=diff,
+        diff_se=diff_se,
+        diff_ci=np.column_stack([diff - q * diff_se, diff + q * diff_se]),
+        diff_p=p,
+        baseline_mean=bm,
+        df_resid=df,
+    )
+
+
+def get_rate_ci(k: int, n: int, method: str = "wilson") -> tuple[float, float, float]:
+    """Rate ``k / n`` and its 95 % CI (Wilson by default; ``beta`` = Clopper-Pearson).
+
+    >>> [round(x, 4) for x in get_rate_ci(5, 40)]
+    [0.125, 0.0546, 0.2611]
+    """
+    if n <= 0:
+        return (np.nan, np.nan, np.nan)
+    lo, hi = proportion_confint(int(k), int(n), alpha=0.05, method=method)
+    return (k / n, float(lo), float(hi))
+
+
+@dataclass(frozen=True)
+class TrialOutcomes:
+    """Per-patient values the statistics need (arrays over N patients).
+
+    Attributes
+    ----------
+    subject, replicate, arm : ids, replicate index, arm name
+    visits_h : (m,) visit times, h (``visits_h[0] == 0``: baseline)
+    hamd : (N, m) observed HAM-D-17 (``nan`` after dropout)
+    hamd_baseline : (N,) baseline score
+    outcomes : ``{name: (N,) bool}`` (somnolence, interruption, loss_of_consciousness, ...)
+    """
+
+    subject: np.ndarray
+    replicate: np.ndarray
+    arm: np.ndarray
+    visits_h: np.ndarray
+    hamd: np.ndarray
+    hamd_baseline: np.ndarray
+    outcomes: Mapping[str, np.ndarray]
+
+
+def _row(arm, t, endpoint, est, lo, hi, n, p=np.nan) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "arm": arm,
+        "time_h": float(t),
+        "endpoint": endpoint,
+        "estimate": float(est),
+        "ci_low": float(lo),
+        "ci_high": float(hi),
+        "n": int(n),
+        "p_value": float(p),
+    }
+
+
+def _one_replicate(
+    d: TrialOutcomes,
+    sel: np.ndarray,
+    arms: Sequence[str],
+    reference: str,
+    end_of_treatment_h: Mapping[str, float],
+    ps: ParameterSet,
+) -> list[dict]:
+    from brexsim.clinical.hamd import is_remission, is_response
+
+    rows: list[dict] = []
+    arm = d.arm[sel]
+    hamd = d.hamd[sel]
+    base = d.hamd_baseline[sel]
+    for j, t in enumerate(d.visits_h):
+        y = hamd[:, j]
+        for a in arms:
+            v = y[(arm == a) & np.isfinite(y)]
+            if len(v) >= 2:
+                se = float(np.std(v, ddof=1) / np.sqrt(len(v)))
+                q = sps.t.ppf(0.975, len(v) - 1)
+                m = float(np.mean(v))
+                rows.append(_row(a, t, "hamd", m, m - q * se, m + q * se, len(v)))
+            else:
+                rows.append(_row(a, t, "hamd", np.nan, np.nan, np.nan, len(v)))
+        if j == 0:
+            continue
+        r = fit_ancova(y - base, base, arm, reference, arms)
+        for i, a in enumerate(r.arms):
+            rows.append(
+                _row(a, t, "hamd_change", r.ls_mean[i], *r.ls_ci[i], r.n[i])
+            )
+        for i, a in enumerate(r.arms[1:], start=1):
+            rows.append(
+                _row(
+                    a, t, "hamd_change_vs_placebo", r.diff[i], *r.diff_ci[i],
+                    r.n[i] + r.n[0], r.diff_p[i],
+                )
+            )  # fmt: skip
+        obs = np.isfinite(y)
+        resp = np.zeros(len(y), dtype=bool)
+        rem = np.zeros(len(y), dtype=bool)
+        resp[obs] = is_response(y[obs], base[obs], ps)
+        rem[obs] = is_remission(y[obs], ps)
+        for a in arms:
+            m = (arm == a) & obs
+            rows.append(_row(a, t, "response_rate", *get_rate_ci(int(resp[m].sum()), int(m.sum())), int(m.sum())))  # noqa: E501
+            rows.append(_row(a, t, "remission_rate", *get_rate_ci(int(rem[m].sum()), int(m.sum())), int(m.sum())))  # noqa: E501
+    for endpoint, name in SAFETY_ENDPOINTS.items():
+        if name not in d.outcomes:
+            continue
+        x = np.asarray(d.outcomes[name])[sel].astype(bool)
+        for a in arms:
+            m = arm == a
+            rows.append(
+                _row(
+                    a, end_of_treatment_h[a], endpoint,
+                    *get_rate_ci(int(x[m].sum()), int(m.sum())), int(m.sum()),
+                )
+            )  # fmt: skip
+    return rows
+
+
+def compute_endpoints(
+    data: TrialOutcomes,
+    arms: Sequence[str],
+    reference: str,
+    end_of_treatment_h: Mapping[str, float],
+    params: ParameterSet | None = None,
+) -> pd.DataFrame:
+    """The endpoint table (``endpoints.csv``): one block per replicate; with more than one
+    replicate a ``replicate`` column and the pooled rows of :func:`pool_replicates`."""
+    ps = params or load_parameters()
+    reps = np.unique(data.replicate)
+    frames = []
+    for r in reps:
+        rows = _one_replicate(
+            data, data.replicate == r, arms, reference, end_of_treatment_h, ps
+        )
+        f = pd.DataFrame(rows, columns=list(ENDPOINT_COLUMNS))
+        f.insert(7, "replicate", str(int(r)))
+        frames.append(f)
+    table = pd.concat(frames, ignore_index=True)
+    if len(reps) == 1:
+        return table.drop(columns="replicate")
+    return pd.concat([table, pool_replicates(table)], ignore_index=True)
+
+
+def pool_replicates(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """Pooled rows (``replicate = "all"``) from per-replicate rows: mean estimate, 2.5-97.5 %
+    interval of the replicate estimates, ``n`` = replicate trials; plus ``power`` (share of
+    replicates with p < ``alpha`` for the difference vs the reference, Wilson CI).
+
+    >>> t = pd.DataFrame({"arm": ["a"] * 4, "time_h": 60.0,
+    ...     "endpoint": "hamd_change_vs_placebo", "estimate": [-4.0, -2.0, -6.0, -4.0],
+    ...     "ci_low": 0.0, "ci_high": 0.0, "n": 80, "replicate": ["0", "1", "2", "3"],
+    ...     "p_value": [0.01, 0.2, 0.001, 0.04]})
+    >>> p = pool_replicates(t)
+    >>> p.set_index("endpoint").loc["power", "estimate"], p.set_index("endpoint").loc["hamd_change_vs_placebo", "estimate"]
+    (0.75, -4.0)
+    """
+    per = table[table["replicate"] != "all"]
+    rows = []
+    for (a, t, e), g in per.groupby(["arm", "time_h", "endpoint"], sort=False):
+        est = g["estimate"].to_numpy(dtype=float)
+        est = est[np.isfinite(est)]
+        if len(est):
+            lo, hi = np.percentile(est, [2.5, 97.5])
+            rows.append(_row(a, t, e, est.mean(), lo, hi, len(est)))
+        else:
+            rows.append(_row(a, t, e, np.nan, np.nan, np.nan, 0))
+        if e == "hamd_change_vs_placebo":
+            p = g["p_value"].to_numpy(dtype=float)
+            p = p[np.isfinite(p)]
+            k = int(np.sum(p < alpha))
+            rows.append(_row(a, t, "power", *get_rate_ci(k, len(p)), len(p)))
+    out = pd.DataFrame(rows, columns=list(ENDPOINT_COLUMNS))
+    out.insert(7, "replicate", "all")
+    return out
