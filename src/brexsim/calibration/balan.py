@@ -632,9 +632,7 @@ def _cohort_solver(batched: tuple[tuple[str, tuple[str, ...]], ...]):  # type: i
         )  # fmt: skip
 
     def batch(y0, args, ts):  # type: ignore[no-untyped-def]
-        in_axes = {
-            layer: {k: axes[layer].get(k) for k in sub} for layer, sub in args.items()
-        }
+        in_axes = {layer: {k: axes[layer].get(k) for k in sub} for layer, sub in args.items()}
         return jax.vmap(one, in_axes=(0, in_axes, None))(y0, args, ts)
 
     return jax.jit(batch)
@@ -873,7 +871,10 @@ def get_balan_hamd_correlations(
         "p < 0.05" is reported), ``median_r, median_p, p_low, p_high`` (2.5 / 97.5 percentiles),
         ``frac_p_lt_0.05`` (any sign), ``frac_sig_published_direction`` (p < 0.05 and r < 0),
         and the same for the percent change (``pct_median_r, pct_median_p,
-        pct_frac_p_lt_0.05``), for information.
+        pct_frac_p_lt_0.05``), for information. ``eta_drug_median_r`` /
+        ``eta_drug_frac_p_lt_0.05``: the same statistics for the subjects' HAM-D drug-sensitivity
+        random effect itself (the ceiling for any drug-specific biomarker: what a cytokine change
+        would reach if it measured that effect without error).
 
     >>> tab = get_balan_hamd_correlations(replicates=4, seed=0)
     >>> tab.shape[0], bool(tab["median_p"].between(0, 1).all())
@@ -899,15 +900,17 @@ def get_balan_hamd_correlations(
     cols: dict[str, list] = {k: [] for k in (
         "analyte", "stimulus", "n", "published_p", "median_r", "median_p", "p_low", "p_high",
         "frac_p_lt_0.05", "frac_sig_published_direction", "pct_median_r", "pct_median_p",
-        "pct_frac_p_lt_0.05",
+        "pct_frac_p_lt_0.05", "eta_drug_median_r", "eta_drug_frac_p_lt_0.05",
     )}  # fmt: skip
-    for (analyte, stimulus, test, _), (pre, post) in zip(
+    eta_drug = hd["eta_drug"].reshape(rep, n)
+    for (analyte, stimulus, _test, _), (pre, post) in zip(
         PUBLISHED, _row_pre_post(meas, n_stim), strict=True
     ):
         m = pre.shape[-1]
         y = improvement[:, :m]
         r, pv = _pearson(post - pre, y)
         rp, pp = _pearson((post - pre) / pre, y)
+        re_, pe = _pearson(eta_drug[:, :m], y)
         lo, hi = np.percentile(pv, [2.5, 97.5])
         pub = PUBLISHED_CORRELATION_P[(analyte, stimulus)]
         for k, v in (
@@ -918,6 +921,7 @@ def get_balan_hamd_correlations(
             ("frac_sig_published_direction", np.mean((pv < 0.05) & (r < 0))),
             ("pct_median_r", np.median(rp)), ("pct_median_p", np.median(pp)),
             ("pct_frac_p_lt_0.05", np.mean(pp < 0.05)),
+            ("eta_drug_median_r", np.median(re_)), ("eta_drug_frac_p_lt_0.05", np.mean(pe < 0.05)),
         ):  # fmt: skip
             cols[k].append(v)
     return pd.DataFrame(cols)

@@ -441,14 +441,27 @@ def check_hamd() -> list[Record]:
 
 
 def check_cytokines() -> list[Record]:
-    """Balan 2023: 200 replicate single-arm studies (n = 11 basal, 10 stimulated); a record
-    passes when the published p lies inside the central 95 % of the replicate p-values."""
-    from brexsim.calibration.balan import get_balan_replicate_pvalues
+    """Balan 2023: 200 replicate single-arm studies (n = 11 basal, 10 stimulated).
+
+    Paired pre/post records pass when the published p lies inside the central 95 % of the
+    replicate p-values (issue 5). Correlation records (``.hamd_correlation``): Pearson r of each
+    subject's cytokine change with her model HAM-D improvement (0 -> 60 h; her immune random
+    effects drive her in vivo TNF-a, BDNF and HAM-D, :func:`brexsim.calibration.balan.
+    get_balan_hamd_correlations`); pass when the MEDIAN replicate p < 0.05 with the published
+    sign (a larger fall with a larger improvement, r < 0). Why not the interval rule here: for
+    correlations the issue gives only "each correlation p < 0.05" (exact p for basal TNF-a 0.049
+    and IL-6 0.02), and a model with no link at all (replicate p uniform on [0, 1], central 95 %
+    = [0.025, 0.975]) would satisfy it for every row reported as "p < 0.05" and for TNF-a; the
+    median rule asks the typical study of the published size to reproduce the published
+    significance. The interval-rule result is in each note, for information.
+    """
+    from brexsim.calibration.balan import get_balan_hamd_correlations, get_balan_replicate_pvalues
 
     tab = get_balan_replicate_pvalues(replicates=200, seed=2023)
+    corr = get_balan_hamd_correlations(replicates=200, seed=2023)
     src = "Balan et al. 2023 eBioMedicine 89:104473 (pre vs post infusion, paired)"
     out = []
-    for row in tab.itertuples(index=False):
+    for row, c in zip(tab.itertuples(index=False), corr.to_dict("records"), strict=True):
         rid = f"cytokine.{row.analyte}.{row.stimulus}".lower()
         out.append(
             Record(
@@ -467,20 +480,42 @@ def check_cytokines() -> list[Record]:
                 note=f"median p shown; fraction of replicates with p < 0.05: {row._8:.2f}",
             )
         )
+        pub = c["published_p"]
+        pub_text = "p < 0.05" if pub != pub else f"p = {pub:g}"  # NaN: reported as p < 0.05
+        inside = c["p_low"] <= (0.05 if pub != pub else pub) <= c["p_high"]
+        ok = bool(c["median_p"] < 0.05 and c["median_r"] < 0.0)
         out.append(
             Record(
                 id=f"{rid}.hamd_correlation",
                 layer="tlr",
-                description=f"correlation of the {row.analyte} {row.stimulus} change with HAM-D "
-                "improvement, p < 0.05",
-                source=src,
-                target="p < 0.05",
-                tolerance="median replicate p < 0.05",
-                model=None,
-                passed=False,
-                note="not computed: the Balan virtual cohort is not yet linked to "
-                "per-subject HAM-D "
-                "(issue 5, open)",
+                description=f"Pearson correlation of the {row.analyte} {row.stimulus} change "
+                f"(post - pre, {'lysate' if row.test == 'basal' else 'induced response'}) with "
+                f"HAM-D-17 improvement 0 -> 60 h, n = {c['n']}; published {pub_text}, a larger "
+                "fall with a larger improvement",
+                source=src.replace("paired", "correlation with HAM-D improvement"),
+                target="p < 0.05" if pub != pub else float(pub),
+                tolerance="median of 200 replicate p-values < 0.05, median r < 0",
+                model=float(c["median_p"]),
+                passed=ok,
+                lower=float(c["p_low"]),
+                upper=float(c["p_high"]),
+                unit="p",
+                note=(
+                    f"median p shown (central 95 %: {c['p_low']:.3f}-{c['p_high']:.3f}); median "
+                    f"r {c['median_r']:+.2f}; fraction of replicates with p < 0.05: "
+                    f"{c['frac_p_lt_0.05']:.2f} ({c['frac_sig_published_direction']:.2f} with "
+                    f"r < 0); issue interval rule (published {pub_text} inside the central "
+                    "95 %; 0.05 where only p < 0.05 is reported): "
+                    f"{'met' if inside else 'not met'}; with % change instead: median r "
+                    f"{c['pct_median_r']:+.2f}, fraction p < 0.05 {c['pct_frac_p_lt_0.05']:.2f}. "
+                    "Each subject's immune random effects drive her in vivo TNF-a, BDNF and "
+                    "HAM-D; the HAM-D layer's between-subject variation at 60 h is dominated by "
+                    "placebo-like responsiveness (calibrated to the Study 1 SDs): even its whole "
+                    "drug-sensitivity random effect (eta_drug), read without error, would reach "
+                    f"median r {c['eta_drug_median_r']:+.2f} with p < 0.05 in "
+                    f"{c['eta_drug_frac_p_lt_0.05']:.2f} of replicates "
+                    "(docs/mechanism_inflammation.md, Balan correlations)"
+                ),
             )
         )
     return out
