@@ -178,3 +178,119 @@ def test_bad_inputs():
         balan.get_balan_replicate_pvalues(replicates=1)
     with pytest.raises(BrexsimInputError):
         balan.get_balan_subject_changes(pd.DataFrame({"x": [1]}))
+
+
+# ------------------------------------------------------------------ HAM-D link (issue 5)
+# slow: the first one builds the in vivo QSS tables on the basal-tone grid and compiles the
+# batched solve (~35 s); together ~60 s on 2 cores
+
+
+@pytest.fixture(scope="module")
+def corr200():
+    return balan.get_balan_hamd_correlations(replicates=200, seed=SEED)
+
+
+@pytest.mark.slow
+def test_cohort_frame_is_the_study_frame():
+    """The cohort's lysates are those of simulate_balan_study (same draws)."""
+    c = balan.simulate_balan_cohort(seed=3, replicate=2)
+    pd.testing.assert_frame_equal(c.data, balan.simulate_balan_study(seed=3, replicate=2))
+    s = c.subjects
+    assert list(s["subject"]) == sorted(c.data["subject"].unique())
+    assert np.array_equal(s["hamd_improvement"], s["hamd_baseline"] - s["hamd_60"])
+    assert (s["hamd_baseline"] >= 26).all() and s["hamd_60"].between(0, 52).all()
+
+
+@pytest.mark.slow
+def test_cohort_in_vivo_course_is_the_tlr_form_with_her_random_effects():
+    """Her in vivo TNF-a fold at 60 h = brexsim.mechanism.tlr.simulate_inflammation with her
+    basal tone, IC50 and reprogramming multipliers (QSS table log-interpolated in tone: 3 %)."""
+    from brexsim.dosing import get_preset
+    from brexsim.mechanism.tlr import simulate_inflammation
+    from brexsim.pk import simulate_pk
+
+    s = balan.simulate_balan_cohort(seed=4).subjects
+    t = np.arange(0.0, 60.25, 0.25)
+    for i in (0, 1):
+        c = simulate_pk(get_preset("zulresso"), float(s["weight_kg"][i]), t).plasma_drug_ng_per_ml
+        res = simulate_inflammation(
+            t,
+            c,
+            basal_tone_scale=float(s["infl_basal_tone_scale"][i]),
+            ic50_scale=float(s["infl_ic50_scale"][i]),
+            reprogram_scale=float(s["infl_reprogram_scale"][i]),
+        )
+        assert s["tnf_fold_60"][i] == pytest.approx(res.get_fold_change("tnf")[-1], rel=0.03)
+
+
+@pytest.mark.slow
+def test_hamd_is_driven_by_her_own_immune_course():
+    """With a HAM-D layer driven by the immune input alone (no tone or BDNF drive, no random
+    effects, no residual), the drug factor orders the subjects as their TNF-a fall does."""
+    from scipy.stats import spearmanr
+
+    from brexsim.clinical.hamd import compute_severity_exponent, get_hamd_params
+    from brexsim.params import load_parameters, override_parameters
+
+    ps = override_parameters(
+        load_parameters(),
+        {
+            "hamd.fast_rate_per_h": 0.0,
+            "hamd.bdnf_weight": 0.0,
+            "hamd.immune_weight": 0.05,
+            "hamd.omega_placebo": 1e-9,
+            "hamd.omega_drug": 1e-9,
+            "hamd.residual_sd": 1e-9,
+        },
+    )
+    s = balan.simulate_balan_cohort(n_basal=11, n_stim=10, seed=6, params=ps).subjects
+    hp = get_hamd_params(ps)
+    b = s["hamd_baseline"].to_numpy()
+    pf = hp.placebo_max_inpatient * (1.0 - math.exp(-((60.0 / hp.placebo_td_inpatient_h) ** 1)))
+    drug_factor = s["hamd_expected_60"].to_numpy() / (b * (1.0 - pf))
+    x = np.log(drug_factor) / np.asarray(compute_severity_exponent(b, hp))
+    rho = spearmanr(x, s["tnf_fold_60"]).statistic
+    assert rho > 0.8, (rho, s[["tnf_fold_60", "hamd_expected_60"]])
+
+
+@pytest.mark.slow
+def test_correlation_table_equals_single_cohorts():
+    """The vectorised correlations equal scipy.stats.pearsonr on simulate_balan_cohort +
+    get_balan_subject_changes, replicate by replicate (median of 2 = mean)."""
+    from scipy.stats import pearsonr
+
+    tab = balan.get_balan_hamd_correlations(replicates=2, seed=9)
+    rs = []
+    for k in range(2):
+        c = balan.simulate_balan_cohort(seed=9, replicate=k)
+        ch = balan.get_balan_subject_changes(c.data)
+        y = c.subjects["hamd_improvement"].to_numpy()
+        row = []
+        for a, s, _, _ in balan.PUBLISHED:
+            x = ch[f"{a}_{s}"].to_numpy()
+            ok = np.isfinite(x)
+            row.append(pearsonr(x[ok], y[ok]).statistic)
+        rs.append(row)
+    assert np.allclose(tab["median_r"], np.mean(rs, axis=0), atol=1e-9)
+
+
+@pytest.mark.slow
+def test_correlation_table_summary(corr200):
+    assert corr200.shape[0] == len(balan.PUBLISHED)
+    assert corr200[["median_p", "p_low", "p_high"]].stack().between(0, 1).all()
+    assert (corr200["p_low"] <= corr200["median_p"]).all()
+    assert (corr200["frac_sig_published_direction"] <= corr200["frac_p_lt_0.05"]).all()
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="known miss (issue 5): the model's correlations of cytokine change with HAM-D "
+    "improvement are near zero (median r within +-0.1); the HAM-D variance at 60 h is dominated "
+    "by placebo-like responsiveness calibrated to Study 1 (docs/mechanism_inflammation.md)",
+)
+def test_published_correlations_reach_p_below_005(corr200):
+    """Target (Balan 2023): every correlation p < 0.05 (basal TNF-a 0.049, IL-6 0.02); rule: the
+    median of 200 replicate p-values < 0.05 with r < 0 (a larger fall, a larger improvement)."""
+    bad = corr200.loc[~((corr200["median_p"] < 0.05) & (corr200["median_r"] < 0))]
+    assert bad.empty, bad.to_string()
