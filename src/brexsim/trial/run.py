@@ -56,7 +56,7 @@ __all__ = [
 ]
 
 #: Patients per compiled block of the batched in vivo solve (fixed for every task).
-SOLVER_BLOCK = 32
+SOLVER_BLOCK = 64
 #: Per-patient visit values kept in memory for the report (everything goes to Parquet).
 SUMMARY_VARIABLES: tuple[str, ...] = (
     "plasma_drug",
@@ -154,7 +154,7 @@ class ChunkResult:
 
 
 def plan_trial(
-    spec: TrialSpec, chunk: int = 256, order_seed: int | None = None
+    spec: TrialSpec, chunk: int = 128, order_seed: int | None = None
 ) -> list[ChunkTask]:
     """The tasks of a trial: replicates x arms x chunks of ``chunk`` patient ids.
 
@@ -206,15 +206,30 @@ def simulate_chunk(task: ChunkTask, params=None) -> ChunkResult:  # type: ignore
     iiv = None if task.iiv is None else (task.iiv[0], np.asarray(task.iiv[1], dtype=float))
     pop = sample_patients(np.asarray(task.ids), task.seed, task.criteria, iiv, params)
     visits = np.asarray(task.visits_h, dtype=float)
-    res = simulate(
-        task.regimen,
-        pop,
-        times_h=visits,
-        seed=task.seed,
-        params=params,
-        sensitivity=task.sensitivity,
-        chunk=SOLVER_BLOCK,
-    )
+    outputs: dict[str, list[np.ndarray]] = {}
+    units: dict[str, str] = {}
+    outcomes: dict[str, list[np.ndarray]] = {}
+    time_h = visits
+    # every simulate() call sees exactly SOLVER_BLOCK patients (the last block padded with
+    # copies of its last patient, dropped afterwards): one compiled shape for the whole trial
+    for lo in range(0, pop.n, SOLVER_BLOCK):
+        idx = np.arange(lo, min(lo + SOLVER_BLOCK, pop.n))
+        pad = np.concatenate([idx, np.full(SOLVER_BLOCK - len(idx), idx[-1])])
+        res = simulate(
+            task.regimen,
+            pop.take(pad),
+            times_h=visits,
+            seed=task.seed,
+            params=params,
+            sensitivity=task.sensitivity,
+            chunk=SOLVER_BLOCK,
+        )
+        time_h = res.time_h
+        for k, (v, u) in res.outputs.items():
+            outputs.setdefault(k, []).append(np.asarray(v)[: len(idx)])
+            units[k] = u
+        for k, v in res.outcomes.items():
+            outcomes.setdefault(k, []).append(np.asarray(v)[: len(idx)])
     drop = sample_dropout_times(pop.ids, task.seed, task.dropout, float(visits[-1]))
     return ChunkResult(
         replicate=task.replicate,
@@ -224,9 +239,9 @@ def simulate_chunk(task: ChunkTask, params=None) -> ChunkResult:  # type: ignore
         hamd_baseline=np.asarray(pop.hamd_baseline, dtype=float),
         antidepressant=np.asarray(pop.antidepressant, dtype=bool),
         dropout_h=drop,
-        time_h=res.time_h,
-        outputs={k: (np.asarray(v), u) for k, (v, u) in res.outputs.items()},
-        outcomes={k: np.asarray(v) for k, v in res.outcomes.items()},
+        time_h=time_h,
+        outputs={k: (np.concatenate(v), units[k]) for k, v in outputs.items()},
+        outcomes={k: np.concatenate(v) for k, v in outcomes.items()},
         seconds=time.perf_counter() - t0,
     )
 
@@ -346,7 +361,7 @@ class TrialRun:
 
 def run_trial(
     spec: TrialSpec,
-    chunk: int = 256,
+    chunk: int = 128,
     scheduler: Any = None,
     workers: int | None = None,
     params=None,  # type: ignore[no-untyped-def]
