@@ -24,6 +24,7 @@ def run_trial_command(
     workers: int | None = None,
     chunk: int = 128,
     progress: bool = True,
+    block: int | None = None,
 ) -> dict:
     """Validate the spec (before any computation), run it with a progress bar, write outputs."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -37,6 +38,8 @@ def run_trial_command(
         raise input_error("SPEC", None, "a trial spec file, 'study1', or --default")
     if chunk < 1:
         raise input_error("--chunk", chunk, "a positive number of patients per task")
+    if block is not None and block < 1:
+        raise input_error("--block", block, "a positive number of patients per solver block")
     if workers is not None and workers < 1:
         raise input_error("--workers", workers, "a positive number of worker processes")
     if workers is not None and scheduler is not None:
@@ -63,6 +66,7 @@ def run_trial_command(
             scheduler=scheduler,
             workers=workers,
             progress=lambda res: bar.advance(task, res.n),
+            block=block,
         )
     return summary
 
@@ -86,10 +90,16 @@ def trial(
         "patients, else in-process).",
     ),
     chunk: int = typer.Option(128, "--chunk", help="Patients per task (bounds memory)."),
+    block: int = typer.Option(
+        None,
+        "--block",
+        help="Patients per compiled solver block (advanced; default 64). Results do not depend "
+        "on --chunk, the patient order or the backend at a given block.",
+    ),
 ) -> None:
     """Run a virtual trial: per-patient visit values (Parquet), endpoints.csv, report.html."""
     summary = run_guarded(
-        run_trial_command, spec, out, default, scheduler, workers, chunk, True
+        run_trial_command, spec, out, default, scheduler, workers, chunk, True, block
     )
     table = Table(title=f"{summary['trial']}: hour {summary['primary_visit_h']:g}")
     for col in ("arm", "endpoint", "estimate", "95 % CI", "n", "p"):

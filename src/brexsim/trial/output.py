@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from brexsim.trial.run import ChunkResult, TrialRun, run_trial
+from brexsim.trial.run import SOLVER_BLOCK, ChunkResult, TrialRun, run_trial
 from brexsim.trial.spec import TrialSpec
 
 __all__ = ["ParquetSink", "get_study1_comparison", "plot_trial", "run_trial_to_dir"]
@@ -174,10 +174,14 @@ def plot_trial(run: TrialRun, out_dir: Path) -> dict[str, Path]:
         keep = run.visits_h <= t_fine[-1]
         q = np.percentile(v, [5, 50, 95], axis=0)
         ax.errorbar(
-            run.visits_h[keep], q[1][keep],
+            run.visits_h[keep],
+            q[1][keep],
             yerr=[q[1][keep] - q[0][keep], q[2][keep] - q[1][keep]],
-            fmt="s", color=colors[a.name], capsize=3, label=f"{a.name} trial median (5-95 %)",
-        )  # fmt: skip
+            fmt="s",
+            color=colors[a.name],
+            capsize=3,
+            label=f"{a.name} trial median (5-95 %)",
+        )
     ax.set_xlabel("time (h)")
     ax.set_ylabel("plasma drug, total (ng/mL)")
     ax.set_title("Exposure (typical patient: scheduled regimen; points: trial visits)")
@@ -200,10 +204,15 @@ def plot_trial(run: TrialRun, out_dir: Path) -> dict[str, Path]:
             v = run.values[var][run.arm == a.name]
             stats = np.array([_mean_ci(v[:, j]) for j in range(v.shape[1])])
             axb.errorbar(
-                run.visits_h, stats[:, 0],
+                run.visits_h,
+                stats[:, 0],
                 yerr=[stats[:, 0] - stats[:, 1], stats[:, 2] - stats[:, 0]],
-                fmt="o-", color=colors[a.name], capsize=2, ms=3, label=a.name,
-            )  # fmt: skip
+                fmt="o-",
+                color=colors[a.name],
+                capsize=2,
+                ms=3,
+                label=a.name,
+            )
         axb.set_xscale("symlog", linthresh=24)
         axb.set_title(label, fontsize=9)
     axes[0, 0].legend(fontsize=7)
@@ -225,10 +234,13 @@ def plot_trial(run: TrialRun, out_dir: Path) -> dict[str, Path]:
         est = g["estimate"].to_numpy()
         ax.bar(x, 100 * est, w, color=colors[a.name], label=a.name)
         ax.errorbar(
-            x, 100 * est,
+            x,
+            100 * est,
             yerr=[100 * (est - g["ci_low"].to_numpy()), 100 * (g["ci_high"].to_numpy() - est)],
-            fmt="none", color="k", capsize=2,
-        )  # fmt: skip
+            fmt="none",
+            color="k",
+            capsize=2,
+        )
     ax.set_xticks(np.arange(len(kinds)) + w * (len(spec.arms) - 1) / 2)
     ax.set_xticklabels(["sedation/somnolence", "interruption", "loss of consciousness"])
     ax.set_ylabel("patients (%; 95 % Wilson CI)")
@@ -257,6 +269,7 @@ def run_trial_to_dir(
     workers: int | None = None,
     progress: Callable[[ChunkResult], None] | None = None,
     command: str | None = None,
+    block: int | None = None,
 ) -> dict[str, Any]:
     """Run ``spec`` and write every output into ``out`` (all or nothing); returns the summary."""
     from brexsim.analysis.report import figure_to_png, render_html_report  # noqa: F401
@@ -275,8 +288,15 @@ def run_trial_to_dir(
                 progress(res)
 
         try:
-            run = run_trial(spec, chunk=chunk, scheduler=scheduler, workers=workers, params=ps,
-                            on_chunk=on_chunk)  # fmt: skip
+            run = run_trial(
+                spec,
+                chunk=chunk,
+                scheduler=scheduler,
+                workers=workers,
+                params=ps,
+                on_chunk=on_chunk,
+                block=block or SOLVER_BLOCK,
+            )
         finally:
             sink.close()
         t_sim = time.perf_counter() - t0
@@ -285,10 +305,12 @@ def run_trial_to_dir(
         primary = 60.0 if 60.0 in spec.visits_h else spec.horizon_h
         study1 = get_study1_comparison(spec, run.endpoints, ps)
         backend = (
-            f"dask scheduler {scheduler}" if scheduler is not None
-            else f"dask LocalCluster, {workers} worker processes" if workers
+            f"dask scheduler {scheduler}"
+            if scheduler is not None
+            else f"dask LocalCluster, {workers} worker processes"
+            if workers
             else "in-process"
-        )  # fmt: skip
+        )
         prov = make_provenance(ps, seed=spec.seed, command=command)
         summary: dict[str, Any] = {
             "trial": spec.name,
@@ -297,11 +319,17 @@ def run_trial_to_dir(
             "reference": spec.reference,
             "replicates": spec.replicates,
             "arms": [
-                {"name": a.name, "regimen": a.regimen_name, "n": a.n, "dropout": a.dropout,
-                 "drug": a.regimen.drug, "setting": a.regimen.setting,
-                 "end_of_treatment_h": a.regimen.end_of_treatment_h}
+                {
+                    "name": a.name,
+                    "regimen": a.regimen_name,
+                    "n": a.n,
+                    "dropout": a.dropout,
+                    "drug": a.regimen.drug,
+                    "setting": a.regimen.setting,
+                    "end_of_treatment_h": a.regimen.end_of_treatment_h,
+                }
                 for a in spec.arms
-            ],  # fmt: skip
+            ],
             "visits_h": list(spec.visits_h),
             "population": {
                 "hamd_baseline_min": spec.population.hamd_baseline_min,
@@ -309,15 +337,18 @@ def run_trial_to_dir(
                 "weight_min_kg": spec.population.weight_min_kg,
                 "weight_max_kg": spec.population.weight_max_kg,
                 "antidepressant": spec.population.antidepressant,
-                "iiv": None if spec.population.iiv is None else {
+                "iiv": None
+                if spec.population.iiv is None
+                else {
                     "effects": list(spec.population.iiv.effects),
                     "omega": [list(r) for r in spec.population.iiv.omega],
                 },
-            },  # fmt: skip
-            "n_patients": int(len(run.subject)),
+            },
+            "n_patients": len(run.subject),
             "n_dropouts": int(np.isfinite(run.dropout_h).sum()),
             "backend": backend,
             "chunk": chunk,
+            "solver_block": block or SOLVER_BLOCK,
             "n_tasks": run.n_tasks,
             "simulation_seconds": round(t_sim, 3),
             "patients_per_second": round(len(run.subject) / max(t_sim, 1e-9), 3),
@@ -364,7 +395,10 @@ def run_trial_to_dir(
                 )
             )
         sections += [
-            ("HAM-D-17 by arm", [("LS mean change from baseline, 95 % CI", figs["hamd"].read_bytes())]),  # noqa: E501
+            (
+                "HAM-D-17 by arm",
+                [("LS mean change from baseline, 95 % CI", figs["hamd"].read_bytes())],
+            ),
             ("Exposure", [("plasma drug concentration", figs["exposure"].read_bytes())]),
             ("Biomarkers", [("tone, cytokines, BDNF", figs["biomarkers"].read_bytes())]),
             ("Sedation events", [("cumulative over the course", figs["sedation"].read_bytes())]),

@@ -83,6 +83,7 @@ class ChunkTask:
     iiv: tuple[tuple[str, ...], tuple[tuple[float, ...], ...]] | None = None
     dropout: float = 0.0
     sensitivity: str = "control"
+    block: int = SOLVER_BLOCK
 
 
 @dataclass(frozen=True)
@@ -154,12 +155,14 @@ class ChunkResult:
 
 
 def plan_trial(
-    spec: TrialSpec, chunk: int = 128, order_seed: int | None = None
+    spec: TrialSpec, chunk: int = 128, order_seed: int | None = None, block: int = SOLVER_BLOCK
 ) -> list[ChunkTask]:
     """The tasks of a trial: replicates x arms x chunks of ``chunk`` patient ids.
 
     ``order_seed`` shuffles the patients of each arm before chunking (for tests: results must
-    not depend on the order).
+    not depend on the order). ``block``: patients per compiled solver block (every
+    ``simulate()`` call is padded to it); results are identical for any ``chunk`` and order at
+    a given ``block``, and agree to solver rounding (not bitwise) across blocks.
 
     >>> from brexsim.trial.spec import load_trial_spec
     >>> tasks = plan_trial(load_trial_spec("study1"), chunk=20)
@@ -168,11 +171,16 @@ def plan_trial(
     """
     if isinstance(chunk, bool) or not isinstance(chunk, int | np.integer) or chunk < 1:
         raise input_error("chunk", chunk, "a positive integer (patients per task)")
+    if isinstance(block, bool) or not isinstance(block, int | np.integer) or block < 1:
+        raise input_error("block", block, "a positive integer (patients per solver block)")
     p = spec.population
     crit = InclusionCriteria(
-        p.hamd_baseline_min, p.hamd_baseline_max, p.weight_min_kg, p.weight_max_kg,
+        p.hamd_baseline_min,
+        p.hamd_baseline_max,
+        p.weight_min_kg,
+        p.weight_max_kg,
         p.antidepressant,
-    )  # fmt: skip
+    )
     iiv = (p.iiv.effects, p.iiv.omega) if p.iiv is not None else None
     tasks = []
     for r in range(spec.replicates):
@@ -193,6 +201,7 @@ def plan_trial(
                         criteria=crit,
                         iiv=iiv,
                         dropout=arm.dropout,
+                        block=int(block),
                     )
                 )
     return tasks
@@ -212,9 +221,10 @@ def simulate_chunk(task: ChunkTask, params=None) -> ChunkResult:  # type: ignore
     time_h = visits
     # every simulate() call sees exactly SOLVER_BLOCK patients (the last block padded with
     # copies of its last patient, dropped afterwards): one compiled shape for the whole trial
-    for lo in range(0, pop.n, SOLVER_BLOCK):
-        idx = np.arange(lo, min(lo + SOLVER_BLOCK, pop.n))
-        pad = np.concatenate([idx, np.full(SOLVER_BLOCK - len(idx), idx[-1])])
+    block = int(task.block)
+    for lo in range(0, pop.n, block):
+        idx = np.arange(lo, min(lo + block, pop.n))
+        pad = np.concatenate([idx, np.full(block - len(idx), idx[-1])])
         res = simulate(
             task.regimen,
             pop.take(pad),
@@ -222,7 +232,7 @@ def simulate_chunk(task: ChunkTask, params=None) -> ChunkResult:  # type: ignore
             seed=task.seed,
             params=params,
             sensitivity=task.sensitivity,
-            chunk=SOLVER_BLOCK,
+            chunk=block,
         )
         time_h = res.time_h
         for k, (v, u) in res.outputs.items():
@@ -368,6 +378,7 @@ def run_trial(
     on_chunk: Callable[[ChunkResult], None] | None = None,
     order_seed: int | None = None,
     endpoints: bool = True,
+    block: int = SOLVER_BLOCK,
 ) -> TrialRun:
     """Run a trial spec and compute its endpoint table.
 
@@ -379,6 +390,7 @@ def run_trial(
     workers : run on a local Dask cluster of this many worker processes
     on_chunk : called with each :class:`ChunkResult` in task order (writers, progress bars)
     order_seed : shuffle patients within arms before chunking (tests)
+    block : patients per compiled solver block (:data:`SOLVER_BLOCK`)
     endpoints : compute the endpoint table (``TrialRun.endpoints``)
 
     Examples
@@ -387,15 +399,15 @@ def run_trial(
     >>> spec = parse_trial_spec({"trial": {"name": "t", "seed": 3},
     ...     "arms": [{"name": "BRX90", "regimen": "zulresso", "n": 3},
     ...              {"name": "placebo", "regimen": "placebo", "n": 3}],
-    ...     "visits": {"times_h": [0, 24]}})
-    >>> run = run_trial(spec)
+    ...     "visits": {"times_h": [0, 24, 60, 168]}})
+    >>> run = run_trial(spec, block=8)
     >>> run.values["hamd"].shape, sorted(set(run.endpoints["endpoint"]))[:2]
-    ((6, 2), ['hamd', 'hamd_change'])
+    ((6, 4), ['hamd', 'hamd_change'])
     """
     from brexsim.params import load_parameters
 
     ps = params or load_parameters()
-    tasks = plan_trial(spec, chunk=chunk, order_seed=order_seed)
+    tasks = plan_trial(spec, chunk=chunk, order_seed=order_seed, block=block)
     t0 = time.perf_counter()
     parts: dict[str, list[np.ndarray]] = {
         k: [] for k in ("subject", "replicate", "arm", "base", "drop")

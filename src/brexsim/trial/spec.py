@@ -35,6 +35,7 @@ value and what is allowed, before anything is computed (regimens are resolved he
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from importlib import resources
@@ -298,9 +299,7 @@ def parse_trial_spec(
         and pop.weight_max_kg is not None
         and pop.weight_min_kg >= pop.weight_max_kg
     ):
-        raise input_error(
-            "population.weight_min_kg", pop.weight_min_kg, "< weight_max_kg", where
-        )
+        raise input_error("population.weight_min_kg", pop.weight_min_kg, "< weight_max_kg", where)
     names = [a.name for a in m.arms]
     if len(set(names)) != len(names):
         raise input_error("arms.name", names, "unique arm names", where)
@@ -324,7 +323,7 @@ def parse_trial_spec(
             raise input_error(
                 f"visits.times_h.{i}", t, f"a time in [0, {MAX_VISIT_H:g}] h (90 days)", where
             )
-    if any(b <= a for a, b in zip(times, times[1:], strict=False)):
+    if any(b <= a for a, b in itertools.pairwise(times)):
         raise input_error("visits.times_h", times, "strictly increasing times", where)
     if max(times) <= 0.0:
         raise input_error("visits.times_h", times, "at least one visit after 0 h", where)

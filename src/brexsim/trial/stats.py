@@ -131,9 +131,18 @@ def fit_ancova(
     nan = np.full(k, np.nan)
     if n[0] == 0 or len(y) <= X.shape[1] or np.linalg.matrix_rank(X) < X.shape[1]:
         return AncovaResult(
-            order, n, nan, nan, np.full((k, 2), np.nan), nan, nan, np.full((k, 2), np.nan),
-            nan, float(np.mean(b)) if len(b) else np.nan, 0.0,
-        )  # fmt: skip
+            order,
+            n,
+            nan,
+            nan,
+            np.full((k, 2), np.nan),
+            nan,
+            nan,
+            np.full((k, 2), np.nan),
+            nan,
+            float(np.mean(b)) if len(b) else np.nan,
+            0.0,
+        )
     fit = sm.OLS(y, X).fit()
     cov = np.asarray(fit.cov_params())
     beta = np.asarray(fit.params)
@@ -244,16 +253,19 @@ def _one_replicate(
             continue
         r = fit_ancova(y - base, base, arm, reference, arms)
         for i, a in enumerate(r.arms):
-            rows.append(
-                _row(a, t, "hamd_change", r.ls_mean[i], *r.ls_ci[i], r.n[i])
-            )
+            rows.append(_row(a, t, "hamd_change", r.ls_mean[i], *r.ls_ci[i], r.n[i]))
         for i, a in enumerate(r.arms[1:], start=1):
             rows.append(
                 _row(
-                    a, t, "hamd_change_vs_placebo", r.diff[i], *r.diff_ci[i],
-                    r.n[i] + r.n[0], r.diff_p[i],
+                    a,
+                    t,
+                    "hamd_change_vs_placebo",
+                    r.diff[i],
+                    *r.diff_ci[i],
+                    r.n[i] + r.n[0],
+                    r.diff_p[i],
                 )
-            )  # fmt: skip
+            )
         obs = np.isfinite(y)
         resp = np.zeros(len(y), dtype=bool)
         rem = np.zeros(len(y), dtype=bool)
@@ -261,8 +273,24 @@ def _one_replicate(
         rem[obs] = is_remission(y[obs], ps)
         for a in arms:
             m = (arm == a) & obs
-            rows.append(_row(a, t, "response_rate", *get_rate_ci(int(resp[m].sum()), int(m.sum())), int(m.sum())))  # noqa: E501
-            rows.append(_row(a, t, "remission_rate", *get_rate_ci(int(rem[m].sum()), int(m.sum())), int(m.sum())))  # noqa: E501
+            rows.append(
+                _row(
+                    a,
+                    t,
+                    "response_rate",
+                    *get_rate_ci(int(resp[m].sum()), int(m.sum())),
+                    int(m.sum()),
+                )
+            )
+            rows.append(
+                _row(
+                    a,
+                    t,
+                    "remission_rate",
+                    *get_rate_ci(int(rem[m].sum()), int(m.sum())),
+                    int(m.sum()),
+                )
+            )
     for endpoint, name in SAFETY_ENDPOINTS.items():
         if name not in d.outcomes:
             continue
@@ -271,10 +299,13 @@ def _one_replicate(
             m = arm == a
             rows.append(
                 _row(
-                    a, end_of_treatment_h[a], endpoint,
-                    *get_rate_ci(int(x[m].sum()), int(m.sum())), int(m.sum()),
+                    a,
+                    end_of_treatment_h[a],
+                    endpoint,
+                    *get_rate_ci(int(x[m].sum()), int(m.sum())),
+                    int(m.sum()),
                 )
-            )  # fmt: skip
+            )
     return rows
 
 
@@ -291,9 +322,7 @@ def compute_endpoints(
     reps = np.unique(data.replicate)
     frames = []
     for r in reps:
-        rows = _one_replicate(
-            data, data.replicate == r, arms, reference, end_of_treatment_h, ps
-        )
+        rows = _one_replicate(data, data.replicate == r, arms, reference, end_of_treatment_h, ps)
         f = pd.DataFrame(rows, columns=list(ENDPOINT_COLUMNS))
         f.insert(7, "replicate", str(int(r)))
         frames.append(f)
@@ -312,8 +341,8 @@ def pool_replicates(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     ...     "endpoint": "hamd_change_vs_placebo", "estimate": [-4.0, -2.0, -6.0, -4.0],
     ...     "ci_low": 0.0, "ci_high": 0.0, "n": 80, "replicate": ["0", "1", "2", "3"],
     ...     "p_value": [0.01, 0.2, 0.001, 0.04]})
-    >>> p = pool_replicates(t)
-    >>> p.set_index("endpoint").loc["power", "estimate"], p.set_index("endpoint").loc["hamd_change_vs_placebo", "estimate"]
+    >>> p = pool_replicates(t).set_index("endpoint")
+    >>> float(p.loc["power", "estimate"]), float(p.loc["hamd_change_vs_placebo", "estimate"])
     (0.75, -4.0)
     """
     per = table[table["replicate"] != "all"]
