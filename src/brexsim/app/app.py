@@ -32,6 +32,18 @@ def create_app() -> App:
     return App(app_ui(), server)
 
 
+def check_address(host: str, port: int) -> tuple[str, int]:
+    """Validate the listening address (a host name or IP literal, a port 1-65535).
+
+    >>> check_address("127.0.0.1", 8050)
+    ('127.0.0.1', 8050)
+    """
+    host = _check_host(host)
+    if isinstance(port, bool) or not isinstance(port, int) or not (1 <= port <= 65535):
+        raise input_error("--port", port, "an integer in [1, 65535]")
+    return host, port
+
+
 def _check_host(host: str) -> str:
     if not isinstance(host, str) or not host:
         raise input_error("--host", host, "a host name or IP address")
@@ -65,9 +77,7 @@ def serve(host: str = "127.0.0.1", port: int = 8050, warm: bool = True, log_leve
 
     from brexsim.app.logic import WARMUP
 
-    host = _check_host(host)
-    if isinstance(port, bool) or not isinstance(port, int) or not (1 <= port <= 65535):
-        raise input_error("--port", port, "an integer in [1, 65535]")
+    host, port = check_address(host, port)
     config = uvicorn.Config(
         create_app(), host=host, port=port, log_level=log_level, ws_max_size=4 * 1024 * 1024
     )

@@ -837,6 +837,7 @@ def run_population(
                 params=ps,
                 sensitivity=sensitivity,
                 chunk=POPULATION_CHUNK,
+                solver={"workers": 2},  # two blocks at a time on two threads (same results)
             )
             for v, _ in PERCENTILE_VARIABLES:
                 st[v].append(res.get(v))

@@ -19,9 +19,9 @@ def app_command(
     ),
 ) -> None:
     """Serve the web app (regimen explorer) until Ctrl+C; localhost only by default."""
-    from brexsim.app.app import _check_host, is_local_host, serve
+    from brexsim.app.app import check_address, is_local_host, serve
 
-    run_guarded(_check_host, host)
+    run_guarded(check_address, host, port)
     if not is_local_host(host):
         console.print(
             f"[yellow]warning:[/] serving on {host}: the app has no authentication; anyone who "
