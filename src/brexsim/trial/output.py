@@ -241,6 +241,19 @@ def plot_trial(run: TrialRun, out_dir: Path) -> dict[str, Path]:
             color="k",
             capsize=2,
         )
+    labelled = False
+    for i, a in enumerate(spec.arms):  # the label's rates where the arm is a Study 1 preset
+        for j, k in enumerate(_label_rates(a.regimen_name)):
+            if k is not None:
+                ax.plot(
+                    j + i * w,
+                    100 * k,
+                    "kx",
+                    ms=8,
+                    mew=2,
+                    label=None if labelled else "label rate (Zulresso PI)",
+                )
+                labelled = True
     ax.set_xticks(np.arange(len(kinds)) + w * (len(spec.arms) - 1) / 2)
     ax.set_xticklabels(["sedation/somnolence", "interruption", "loss of consciousness"])
     ax.set_ylabel("patients (%; 95 % Wilson CI)")
@@ -251,6 +264,21 @@ def plot_trial(run: TrialRun, out_dir: Path) -> dict[str, Path]:
     fig.savefig(paths["sedation"], dpi=110)
     plt.close(fig)
     return paths
+
+
+def _label_rates(regimen_name: str) -> list[float | None]:
+    """Label rates (sedation/somnolence, interruption, LOC) of a Study 1 preset arm, from
+    :data:`brexsim.calibration.sedation.TARGETS`; ``None`` where the label gives none."""
+    from brexsim.calibration.sedation import TARGETS
+
+    if regimen_name not in _STUDY1_IDS:
+        return [None, None, None]
+    pooled = "placebo" if regimen_name == "placebo" else "brexanolone"
+    out: list[float | None] = []
+    for key in (f"somnolence.{regimen_name}", f"interruption.{pooled}", f"loc.{regimen_name}"):
+        k = TARGETS.get(key)
+        out.append(None if k is None else k[0] / k[1])
+    return out
 
 
 def _primary_table(run: TrialRun, t: float) -> pd.DataFrame:
