@@ -64,7 +64,7 @@ def server() -> Iterator[dict]:
     gate = threading.Event()
 
     def gated_warmup() -> None:  # hold the warm-up so the test sees the warming-up state
-        gate.wait(120)
+        gate.wait(300)
         logic._warm_single()
 
     old_warmup, old_chunk = logic.WARMUP, logic.POPULATION_CHUNK
@@ -94,7 +94,7 @@ def page(server: dict) -> Iterator:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
         ctx = browser.new_context(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
         pg = ctx.new_page()
-        pg.set_default_timeout(60_000)
+        pg.set_default_timeout(120_000)
         yield pg
         browser.close()
 
@@ -135,7 +135,7 @@ def test_page_answers_at_once_with_a_warming_up_state(page, server: dict) -> Non
     assert page.title() == "brexsim"
     assert _text(page, "#cmax") == "…"
     server["gate"].set()
-    page.wait_for_selector("#warmup-status.ready", timeout=120_000)
+    page.wait_for_selector("#warmup-status.ready", timeout=300_000)
     _wait_text(page, "#cmax", f"{_expected_cmax(get_preset('zulresso')):.1f}")
     page.wait_for_selector("#patient_plot img")
 

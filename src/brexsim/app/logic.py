@@ -87,12 +87,9 @@ SINGLE_CHUNK = 1
 
 SEGMENT_COLUMNS: tuple[str, ...] = ("start_h", "end_h", "rate_ug_per_kg_h")
 ORAL_COLUMNS: tuple[str, ...] = ("time_h", "mg", "with_food")
-INTERRUPTION_COLUMNS: tuple[str, ...] = (
-    "start_h",
-    "end_h",
-    "resume_rate_ug_per_kg_h",
-    "reduce_later",
-)
+#: Interruption table: pause start/end (h), resume rate (µg/kg/h; blank = as scheduled),
+#: reduce_later (yes: also cap every later segment at the resume rate).
+INTERRUPTION_COLUMNS: tuple[str, ...] = ("start_h", "end_h", "resume_rate", "reduce_later")
 DELTA_STATE_LABELS: dict[str, str] = {
     "ppd": "PPD (delta level stays at the pregnancy low)",
     "postpartum": "healthy postpartum (delta recovered)",

@@ -88,17 +88,21 @@ def _sedation_panel(ax: Any, runs: list[tuple[Any, str, str]], events: bool = Tr
             for e in run.events:
                 c = _EVENT_COLOURS.get(str(e["type"]), "0.3")
                 ax.axvline(float(e["time_h"]) / 24.0, color=c, lw=0.9, ls="--")
-    for (name, y), ls in zip(first.thresholds.items(), ("-", "--", ":"), strict=False):
+    # labels alternate right / left: the stop and LOC thresholds lie close together
+    for k, ((name, y), ls) in enumerate(
+        zip(first.thresholds.items(), ("-", "--", ":"), strict=False)
+    ):
         ax.axhline(y, color="tab:red", lw=0.7, ls=ls, alpha=0.7)
+        right = k % 2 == 0
         ax.text(
-            0.995,
+            0.995 if right else 0.005,
             y,
-            f" {name}",
+            f" {name} ",
             transform=ax.get_yaxis_transform(),
             fontsize=6,
             color="tab:red",
-            ha="right",
-            va="bottom",
+            ha="right" if right else "left",
+            va="bottom" if right else "top",
         )
     _style(ax, "latent score", "Sedation (grey: asleep; dashed: monitoring events)")
 

@@ -69,7 +69,8 @@ def regimen_editor_ui(default_preset: str) -> ui.TagList:
             _table_buttons("add_segment", "remove_segment", "segment"),
             ui.tags.b("Interruptions"),
             ui.div(
-                "Blank end_h: stopped for good. Blank resume rate: resume as scheduled.",
+                "Pause from start_h to end_h (blank: stopped for good); resume_rate in µg/kg/h "
+                "(blank: as scheduled); reduce_later yes: cap later segments too.",
                 class_="brexsim-note",
             ),
             ui.output_data_frame("interruptions"),
@@ -82,8 +83,9 @@ def regimen_editor_ui(default_preset: str) -> ui.TagList:
             _table_buttons("add_dose", "remove_dose", "dose"),
         ),
         ui.div(
-            "Click a cell to edit it; Enter to confirm. Times in h from the first dose "
-            f"(schedules end by day {LIMITS['max_schedule_h'] / 24:g}).",
+            "Double-click a cell to edit it; Enter to confirm. Times in h from the first dose "
+            f"(schedules end by day {LIMITS['max_schedule_h'] / 24:g}). A new infusion length "
+            "compiles the monitoring rules once (a few seconds).",
             class_="brexsim-note",
         ),
         ui.output_ui("message"),
