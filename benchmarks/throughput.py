@@ -79,6 +79,15 @@ def _machine(device) -> str:  # type: ignore[no-untyped-def]
     return f"{cpu}, {n} cores available, {platform.system()} {platform.release()}; JAX {device}"
 
 
+def _now() -> tuple[float, float]:
+    """(wall, process CPU) clock readings; CPU time counts every thread of this process."""
+    return time.perf_counter(), time.process_time()
+
+
+def _since(t0: tuple[float, float]) -> tuple[float, float]:
+    return time.perf_counter() - t0[0], time.process_time() - t0[1]
+
+
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -103,18 +112,18 @@ def run_brexsim(reg, pop, chunk: int, workers: int, device, rtol: float, atol: f
     }
     out = {}
     with jax.default_device(device):
-        t0 = time.perf_counter()
+        t0 = _now()
         res = simulate(reg, pop, monitoring=False, chunk=chunk, solver=ref)
-        out["cold_s"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
+        out["cold_s"], out["cold_cpu_s"] = _since(t0)
+        t0 = _now()
         res = simulate(reg, pop, monitoring=False, chunk=chunk, solver=ref)
-        out["warm_s"] = time.perf_counter() - t0
+        out["warm_s"], out["warm_cpu_s"] = _since(t0)
         first = pop.take(np.arange(min(pop.n, chunk)))
         for name, (opts, mon) in variants.items():
             simulate(reg, first, monitoring=mon, chunk=chunk, solver=opts)  # compile this path
-            t0 = time.perf_counter()
+            t0 = _now()
             r = simulate(reg, pop, monitoring=mon, chunk=chunk, solver=opts)
-            out[f"{name}_s"] = time.perf_counter() - t0
+            out[f"{name}_s"], out[f"{name}_cpu_s"] = _since(t0)
             if name == "regimen_jumps":
                 out["regimen_jumps_diff"] = {
                     k: float(np.abs(r.get(k) - res.get(k)).max()) for k in CHECK
@@ -150,7 +159,7 @@ def run_roadrunner(reg, pop, n: int, t, rtol: float, atol: float):  # type: igno
     rr.timeCourseSelections = ["time"] + [OUTPUTS[k] for k in CHECK]
     load_s = time.perf_counter() - t0
     keep = {k: np.empty((n, len(t))) for k in CHECK}
-    t0 = time.perf_counter()
+    t0 = _now()
     for i in range(n):
         rr.resetAll()
         for k, v in _patient_values(pop, i).items():
@@ -158,11 +167,12 @@ def run_roadrunner(reg, pop, n: int, t, rtol: float, atol: float):  # type: igno
         res = rr.simulate(float(t[0]), float(t[-1]), len(t))
         for j, k in enumerate(CHECK):
             keep[k][i] = res[:, j + 1]
-    loop_s = time.perf_counter() - t0
+    loop_s, loop_cpu_s = _since(t0)
     integ = rr.integrator
     return {
         "load_s": load_s,
         "loop_s": loop_s,
+        "loop_cpu_s": loop_cpu_s,
         "n": n,
         "result": keep,
         "solver": f"CVODE ({'BDF' if integ.stiff else 'Adams'}) rtol {rtol:g} atol {atol:g}",
@@ -361,13 +371,15 @@ class NumpyModel:
 def run_scipy(reg, pop, n: int, t, method: str, rtol: float, atol: float, ps):  # type: ignore[no-untyped-def]
     model = NumpyModel(reg, ps)
     keep = {k: np.empty((n, len(t))) for k in CHECK}
-    t0 = time.perf_counter()
+    t0 = _now()
     for i in range(n):
         res = model.simulate(t, _patient_values(pop, i), method, rtol, atol)
         for k in CHECK:
             keep[k][i] = res[k]
+    loop_s, loop_cpu_s = _since(t0)
     return {
-        "loop_s": time.perf_counter() - t0,
+        "loop_s": loop_s,
+        "loop_cpu_s": loop_cpu_s,
         "n": n,
         "result": keep,
         "solver": f"solve_ivp {method} rtol {rtol:g} atol {atol:g}",
@@ -436,23 +448,49 @@ def main(argv: list[str] | None = None) -> dict:
     n = a.patients
     tsit = f"diffrax Tsit5 rtol {a.rtol:g} atol {a.atol:g}, chunk {a.chunk}"
     rows = [
-        (f"brexsim cold, {a.workers} thr (JIT)", n, bx["cold_s"], f"{tsit}, first call"),
-        (f"brexsim warm, {a.workers} threads", n, bx["warm_s"], f"{tsit}, reference numerics"),
-        ("brexsim warm, 1 thread", n, bx["one_thread_s"], f"{tsit}, reference numerics"),
+        (
+            f"brexsim cold, {a.workers} thr (JIT)",
+            n,
+            bx["cold_s"],
+            bx["cold_cpu_s"],
+            f"{tsit}, first call",
+        ),
+        (
+            f"brexsim warm, {a.workers} threads",
+            n,
+            bx["warm_s"],
+            bx["warm_cpu_s"],
+            f"{tsit}, reference numerics",
+        ),
+        (
+            "brexsim warm, 1 thread",
+            n,
+            bx["one_thread_s"],
+            bx["one_thread_cpu_s"],
+            f"{tsit}, reference numerics",
+        ),
         (
             "brexsim warm, regimen jumps",
             n,
             bx["regimen_jumps_s"],
+            bx["regimen_jumps_cpu_s"],
             f"{tsit}, opt-in jumps at rate changes only (not identical)",
         ),
         (
             "brexsim warm + monitoring",
             n,
             bx["monitoring_s"],
+            bx["monitoring_cpu_s"],
             "reference numerics + label's monitoring rules + observed scores",
         ),
-        ("libRoadRunner loop (warm)", n_rr, rr["loop_s"], rr["solver"] + ", 1 core"),
-        ("scipy solve_ivp loop", n_sp, sp["loop_s"], sp["solver"] + ", 1 core"),
+        (
+            "libRoadRunner loop (warm)",
+            n_rr,
+            rr["loop_s"],
+            rr["loop_cpu_s"],
+            rr["solver"] + ", 1 thread",
+        ),
+        ("scipy solve_ivp loop", n_sp, sp["loop_s"], sp["loop_cpu_s"], sp["solver"] + ", 1 thread"),
     ]
     print(f"machine: {_machine(device)}")
     print(
@@ -465,9 +503,16 @@ def main(argv: list[str] | None = None) -> dict:
         f"{a.rtol:g} atol {a.atol:g}; population sampling {sample_s:.2f} s (not in the rows); "
         f"libRoadRunner SBML load + compile {rr['load_s']:.2f} s (not in its row)"
     )
-    print(f"{'engine':32s} {'patients':>8s} {'seconds':>9s} {'patients/s':>11s}  solver")
-    for name, k, sec, solver in rows:
-        print(f"{name:32s} {k:8d} {sec:9.2f} {k / sec:11.1f}  {solver}")
+    print(
+        f"{'engine':32s} {'patients':>8s} {'wall s':>8s} {'patients/s':>11s} {'CPU s':>8s} "
+        f"{'patients/CPU-s':>14s}  solver"
+    )
+    for name, k, sec, cpu, solver in rows:
+        print(f"{name:32s} {k:8d} {sec:8.2f} {k / sec:11.1f} {cpu:8.2f} {k / cpu:14.1f}  {solver}")
+    print(
+        f"load average during the run: {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} logical CPUs (other jobs share the machine when > cores)"
+    )
     for label, other, k in (("libRoadRunner", rr, n_rr), ("scipy", sp, n_sp)):
         d = _max_diff(ref, other["result"], k)
         print(
@@ -490,6 +535,9 @@ def main(argv: list[str] | None = None) -> dict:
         "scipy_patients_per_s": n_sp / sp["loop_s"],
         "ratio_vs_roadrunner": warm / rr_pps,
         "ratio_regimen_jumps_vs_roadrunner": (n / bx["regimen_jumps_s"]) / rr_pps,
+        "brexsim_patients_per_cpu_s": n / bx["warm_cpu_s"],
+        "roadrunner_patients_per_cpu_s": n_rr / rr["loop_cpu_s"],
+        "ratio_per_cpu_s_vs_roadrunner": (n / bx["warm_cpu_s"]) / (n_rr / rr["loop_cpu_s"]),
         "peak_rss_mb": _peak_rss_mb(),
     }
     print(json.dumps(summary))

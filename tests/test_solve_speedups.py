@@ -66,3 +66,28 @@ def test_bad_solver_options():
         simulate(get_preset("zulresso"), typical=True, times_h=T, solver={"jumpz": "grid"})
     with pytest.raises(BrexsimInputError, match=r"solver\.workers"):
         simulate(get_preset("zulresso"), typical=True, times_h=T, solver={"workers": 0})
+
+
+def test_batched_brexanolone_pk_is_simulate_pk_bit_for_bit():
+    from brexsim.dosing import interrupt
+    from brexsim.model import _simulate_brexanolone_pk_groups
+    from brexsim.params import load_parameters
+    from brexsim.pk import simulate_pk
+
+    ps = load_parameters()
+    grid = np.arange(0.0, 300.25, 0.25)
+    z = get_preset("zulresso")
+    kinds = (z, get_preset("study1-brx60"), interrupt(z, 10.0, 11.5, 30.0, False))
+    regs = tuple(kinds[i % 3] for i in range(12))
+    w = np.random.default_rng(1).uniform(40.0, 160.0, 12)
+    seen = 0
+    for rows, pk in _simulate_brexanolone_pk_groups(regs, w, grid, ps):
+        for j, i in enumerate(rows):
+            ref = simulate_pk(regs[i], float(w[i]), grid, ps)
+            np.testing.assert_array_equal(pk["plasma_drug"][j], ref.plasma_drug_ng_per_ml)
+            np.testing.assert_array_equal(pk["plasma_total"][j], ref.plasma_total_ng_per_ml)
+            np.testing.assert_array_equal(pk["effect_site_drug"][j], ref.effect_site_drug_ng_per_ml)
+            np.testing.assert_array_equal(pk["biophase_free_drug"][j], ref.drug_biophase_free_nM)
+            assert pk["endogenous_free"] == ref.endogenous_biophase_free_nM[0]
+            seen += 1
+    assert seen == 12

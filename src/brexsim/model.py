@@ -193,7 +193,14 @@ def simulate(
     }
     on_t = np.searchsorted(grid, t)
     endo_free = np.empty((n, 1))  # constant in time
-    for i in range(n):
+    if drug == "brexanolone":  # closed form vectorised over the patients of each regimen
+        for rows, pk in _simulate_brexanolone_pk_groups(regs, pop.weight_kg, grid, ps):
+            plasma_grid[rows] = pk["plasma_drug"]
+            tone_grid[rows] = pk["biophase_free_drug"]  # the tone index replaces it below
+            endo_free[rows] = pk["endogenous_free"]
+            for name in ("plasma_drug", "plasma_total", "effect_site_drug", "biophase_free_drug"):
+                outs[name][rows] = pk[name][:, on_t]
+    for i in range(n) if drug != "brexanolone" else ():
         pk = simulate_pk(regs[i], float(pop.weight_kg[i]), grid, ps)
         plasma_grid[i] = pk.plasma_drug_ng_per_ml
         tone_grid[i] = pk.drug_biophase_free_nM  # the tone index replaces it below
@@ -266,6 +273,80 @@ def simulate(
         solver_ok=ok,
         provenance=make_provenance(ps, seed=seed),
     )
+
+
+def _simulate_brexanolone_pk_groups(
+    regs: tuple[Regimen, ...], weight_kg: np.ndarray, grid: np.ndarray, ps: ParameterSet
+):  # type: ignore[no-untyped-def]
+    """Yield ``(rows, pk)`` for blocks of <= 1024 patients sharing a regimen: ``pk`` holds
+    ``(k, g)`` arrays ``plasma_drug``, ``plasma_total``, ``effect_site_drug``,
+    ``biophase_free_drug`` and the scalar ``endogenous_free`` on ``grid``.
+
+    The same arithmetic, in the same order, as :func:`brexsim.pk.simulate_pk` /
+    :func:`brexsim.pk.brexanolone.simulate_closed_form` for one patient, broadcast over the
+    patients' weights: the values are identical (tests/test_solve_speedups.py).
+    """
+    from brexsim.pk.brexanolone import get_brexanolone_pk
+
+    t = np.asarray(grid, dtype=float)
+    brx = ps.get_layer("brexanolone_pk")
+    nm = 1e3 / brx["mw_g_per_mol"]
+    endo_free = brx["endogenous_ng_per_ml"] * brx["fu_plasma"] * brx["kp_uu_brain"] * nm
+    groups: dict[int, list[int]] = {}
+    for i, r in enumerate(regs):
+        key = next((k for k in groups if regs[k] == r), i)
+        groups.setdefault(key, []).append(i)
+    for key, members in groups.items():
+        for lo in range(0, len(members), 1024):
+            rows = np.asarray(members[lo : lo + 1024])
+            pks = [get_brexanolone_pk(float(w), ps) for w in weight_kg[rows]]
+            lam = np.empty((len(rows), 2))
+            a = np.empty((len(rows), 2))
+            for j, pk in enumerate(pks):
+                lam[j], a[j] = pk.macro
+            ke0 = np.array([pk.ke0_per_h for pk in pks])
+            w = np.array([pk.weight_kg for pk in pks])
+            lam_e = np.stack([lam[:, 0], lam[:, 1], ke0], axis=1)
+            c0 = a[:, 0] * ke0 / (ke0 - lam[:, 0])
+            c1 = a[:, 1] * ke0 / (ke0 - lam[:, 1])
+            coef_e = np.stack([c0, c1, -(c0 + c1)], axis=1)
+            cp = np.zeros((len(rows), t.size))
+            ce = np.zeros((len(rows), t.size))
+            for seg in regs[key].segments:
+                if seg.rate_ug_per_kg_h == 0.0:
+                    continue
+                rate = (seg.rate_ug_per_kg_h * w)[:, None]
+                cp += rate * _segment_response_batch(lam, a, t, seg.start_h, seg.end_h)
+                ce += rate * _segment_response_batch(lam_e, coef_e, t, seg.start_h, seg.end_h)
+            total = cp + brx["endogenous_ng_per_ml"]  # before the clip, as simulate_pk
+            cp = np.maximum(cp, 0.0)
+            ce = np.maximum(ce, 0.0)
+            yield (
+                rows,
+                {
+                    "plasma_drug": cp,
+                    "plasma_total": total,
+                    "effect_site_drug": ce,
+                    "biophase_free_drug": ce * brx["fu_plasma"] * brx["kp_uu_brain"] * nm,
+                    "endogenous_free": endo_free,
+                },
+            )
+
+
+def _segment_response_batch(
+    lam: np.ndarray, coef: np.ndarray, t: np.ndarray, start: float, end: float
+) -> np.ndarray:
+    """``brexsim.pk.brexanolone._segment_response`` for ``k`` patients (rows of ``lam``,
+    ``coef``); the same operations per element."""
+    out = np.zeros((lam.shape[0], t.size))
+    during = (t > start) & (t <= end)
+    after = t > end
+    for i in range(lam.shape[1]):
+        lam_i, c_i = lam[:, i : i + 1], coef[:, i : i + 1]
+        g = c_i / lam_i
+        out[:, during] += g * -np.expm1(-lam_i * (t[during] - start))
+        out[:, after] += g * -np.expm1(-lam_i * (end - start)) * np.exp(-lam_i * (t[after] - end))
+    return out
 
 
 def _get_solver_options(
