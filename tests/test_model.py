@@ -111,3 +111,31 @@ def test_hamd_sedation_and_monitoring_are_wired():
     for k in ("somnolence", "loss_of_consciousness", "response", "remission"):
         assert drug.outcomes[k].shape == (40,)
     assert not pbo.outcomes["loss_of_consciousness"].all()
+
+
+def test_zuranolone_tone_uses_the_calibrated_exposure_scale():
+    from brexsim.clinical.hamd import scale_biophase_for_tone
+    from brexsim.mechanism.gabaa import get_tone_index
+
+    reg = get_preset("zuranolone-30mg")
+    res = simulate(reg, typical=True, times_h=T)
+    i = int(np.searchsorted(T, 100.0))
+    free = res.get("biophase_free_drug")[0, i]
+    endo = simulate_pk_endogenous_free()
+    expected = get_tone_index(
+        scale_biophase_for_tone(np.array([free]), "zuranolone"),
+        np.array([endo]),
+        drug="zuranolone",
+    )[0]
+    assert res.get("tone_index")[0, i] == pytest.approx(min(max(expected, 0.0), 1.0), rel=1e-9)
+    assert res.get("tone_index")[0, i] > 0.05
+
+
+def simulate_pk_endogenous_free() -> float:
+    from brexsim.pk import simulate_pk
+
+    return float(
+        simulate_pk(get_preset("placebo"), 70.0, np.array([0.0, 1.0])).endogenous_biophase_free_nM[
+            0
+        ]
+    )

@@ -147,6 +147,7 @@ def simulate(
     >>> bool(tnf[0, 60] < 0.5 < tnf[0, 0])
     True
     """
+    from brexsim.clinical.hamd import scale_biophase_for_tone
     from brexsim.mechanism import bdnf, tlr
     from brexsim.mechanism.gabaa import get_tone_index
     from brexsim.pk import simulate_pk
@@ -203,7 +204,8 @@ def simulate(
     for i in range(n) if drug != "brexanolone" else ():
         pk = simulate_pk(regs[i], float(pop.weight_kg[i]), grid, ps)
         plasma_grid[i] = pk.plasma_drug_ng_per_ml
-        tone_grid[i] = pk.drug_biophase_free_nM  # the tone index replaces it below
+        # zuranolone: its calibrated exposure/potency scale (hamd.zuranolone_exposure_scale)
+        tone_grid[i] = scale_biophase_for_tone(pk.drug_biophase_free_nM, drug, ps)
         endo_free[i] = pk.endogenous_biophase_free_nM[0]
         outs["plasma_drug"][i] = pk.plasma_drug_ng_per_ml[on_t]
         outs["plasma_total"][i] = pk.plasma_total_ng_per_ml[on_t]
@@ -337,15 +339,15 @@ def _segment_response_batch(
     lam: np.ndarray, coef: np.ndarray, t: np.ndarray, start: float, end: float
 ) -> np.ndarray:
     """``brexsim.pk.brexanolone._segment_response`` for ``k`` patients (rows of ``lam``,
-    ``coef``); the same operations per element."""
+    ``coef``) on a sorted ``t``; the same operations per element (the masks ``start < t <= end``
+    and ``t > end`` become slices)."""
     out = np.zeros((lam.shape[0], t.size))
-    during = (t > start) & (t <= end)
-    after = t > end
+    a, b = np.searchsorted(t, [start, end], side="right")
     for i in range(lam.shape[1]):
         lam_i, c_i = lam[:, i : i + 1], coef[:, i : i + 1]
         g = c_i / lam_i
-        out[:, during] += g * -np.expm1(-lam_i * (t[during] - start))
-        out[:, after] += g * -np.expm1(-lam_i * (end - start)) * np.exp(-lam_i * (t[after] - end))
+        out[:, a:b] += g * -np.expm1(-lam_i * (t[a:b] - start))
+        out[:, b:] += g * -np.expm1(-lam_i * (end - start)) * np.exp(-lam_i * (t[b:] - end))
     return out
 
 
