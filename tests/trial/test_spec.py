@@ -155,3 +155,12 @@ def test_bad_files(tmp_path: Path) -> None:
     bad.write_text("[trial\nname=", encoding="utf-8")
     with pytest.raises(BrexsimInputError, match="valid TOML"):
         load_trial_spec(bad)
+
+
+def test_shipped_replicate_spec_is_the_default_times_20() -> None:
+    from brexsim.trial.spec import get_spec_names
+
+    assert get_spec_names() == ["study1", "study1-x20"]
+    one, many = load_trial_spec("study1"), load_trial_spec("study1-x20")
+    assert many.replicates == 20 and one.replicates == 1
+    assert (many.arms, many.visits_h, many.seed) == (one.arms, one.visits_h, one.seed)

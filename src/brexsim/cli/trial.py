@@ -74,7 +74,9 @@ def run_trial_command(
 @app.command("trial")
 def trial(
     spec: str = typer.Argument(
-        None, help="Trial spec TOML file, or 'study1' for the shipped Study 1-like spec."
+        None,
+        help="Trial spec TOML file, or a shipped spec: study1 (Study 1-like, the default) or "
+        "study1-x20 (20 replicates of it).",
     ),
     out: Path = typer.Option(..., "--out", help="Output folder (written all or nothing)."),
     default: bool = typer.Option(

@@ -55,6 +55,7 @@ __all__ = [
     "PopulationSpec",
     "TrialSpec",
     "get_default_spec_path",
+    "get_spec_names",
     "load_trial_spec",
     "parse_trial_spec",
 ]
@@ -362,6 +363,16 @@ def parse_trial_spec(
     )
 
 
+def get_spec_names() -> list[str]:
+    """Names of the shipped trial specs (``brexsim/trial/specs/<name>.toml``).
+
+    >>> get_spec_names()
+    ['study1', 'study1-x20']
+    """
+    root = resources.files("brexsim.trial") / "specs"
+    return sorted(str(p.name)[:-5] for p in root.iterdir() if str(p.name).endswith(".toml"))
+
+
 def get_default_spec_path() -> Path:
     """The shipped Study 1-like spec (``brexsim/trial/specs/study1.toml``).
 
@@ -372,13 +383,19 @@ def get_default_spec_path() -> Path:
 
 
 def load_trial_spec(path: str | Path) -> TrialSpec:
-    """Read and validate a trial spec file (``"study1"`` names the shipped default).
+    """Read and validate a trial spec file, or a shipped spec by name (:func:`get_spec_names`;
+    ``"study1"`` is the default Study 1-like trial).
 
     >>> spec = load_trial_spec("study1")
     >>> [(a.name, a.n) for a in spec.arms]
     [('BRX90', 41), ('BRX60', 38), ('placebo', 43)]
+    >>> load_trial_spec("study1-x20").replicates
+    20
     """
-    p = get_default_spec_path() if str(path) == "study1" else Path(path)
+    if str(path) in get_spec_names() and not Path(path).exists():
+        p = Path(str(resources.files("brexsim.trial") / "specs" / f"{path}.toml"))
+    else:
+        p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
