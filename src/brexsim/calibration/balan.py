@@ -463,17 +463,7 @@ def _paired_p(d: np.ndarray) -> np.ndarray:
 
 def _row_changes(meas: np.ndarray, n_stim: int) -> list[np.ndarray]:
     """Per published row, the changes post - pre (..., subjects); meas (..., n, 2, 3, 3)."""
-    js = {s: k for k, s in enumerate(_STIMULI)}
-    jc = {ANALYTES[c]: k for k, c in enumerate(CYTOKINES)}
-    out = []
-    for analyte, stimulus, test, _ in PUBLISHED:
-        a = jc[analyte]
-        if test == "basal":
-            v = meas[..., :, :, js["basal"], a]
-        else:
-            v = meas[..., :n_stim, :, js[stimulus], a] - meas[..., :n_stim, :, js["basal"], a]
-        out.append(v[..., 1] - v[..., 0])
-    return out
+    return [post - pre for pre, post in _row_pre_post(meas, n_stim)]
 
 
 def _replicate_pvalues(draws: _Draws, p: Mapping[str, float], n_stim: int) -> np.ndarray:

@@ -92,16 +92,9 @@ def _from_mapping(data: dict[str, Any], where: str) -> Regimen:
 
 def read_regimen_file(path: str | Path) -> Regimen:
     """Read a regimen TOML file (see the module docstring for the format)."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise input_error("regimen file", str(p), f"a readable file ({exc.strerror})") from None
-    try:
-        data = tomlkit.parse(text).unwrap()
-    except Exception as exc:  # tomlkit raises several parse error types
-        raise input_error("regimen file", str(p), f"valid TOML ({exc})") from None
-    return _from_mapping(data, str(p))
+    from brexsim.io.toml import read_toml
+
+    return _from_mapping(read_toml(path, "regimen file", "a readable file"), str(path))
 
 
 def get_preset_names() -> list[str]:

@@ -42,7 +42,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import tomlkit
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from brexsim.dosing.regimen import Regimen
@@ -396,12 +395,7 @@ def load_trial_spec(path: str | Path) -> TrialSpec:
         p = Path(str(resources.files("brexsim.trial") / "specs" / f"{path}.toml"))
     else:
         p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise input_error("spec", str(p), f"a readable trial spec file ({exc.strerror})") from None
-    try:
-        data = tomlkit.parse(text).unwrap()
-    except Exception as exc:  # tomlkit raises several parse error types
-        raise input_error("spec", str(p), f"valid TOML ({exc})") from None
+    from brexsim.io.toml import read_toml
+
+    data = read_toml(p, "spec", "a readable trial spec file")
     return parse_trial_spec(data, base_dir=p.parent, where=str(p))
