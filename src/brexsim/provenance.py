@@ -14,8 +14,46 @@ from brexsim.params import ParameterSet
 __all__ = ["get_command_line", "make_provenance"]
 
 
+def _cli_context():  # type: ignore[no-untyped-def]
+    """The running Typer/Click command's context, or None outside a CLI command."""
+    import importlib
+
+    for mod in ("typer._click.globals", "click.globals"):
+        try:
+            ctx = importlib.import_module(mod).get_current_context(silent=True)
+        except Exception:  # the module is absent or its API differs
+            continue
+        if ctx is not None:
+            return ctx
+    return None
+
+
 def get_command_line() -> str:
-    """The command that is running, shell-quoted (``brexsim simulate ...`` for the CLI)."""
+    """The command that is running, shell-quoted.
+
+    Inside a ``brexsim`` sub-command it is rebuilt from the parsed parameters (so it is right
+    also when the CLI is invoked programmatically, as in tests); elsewhere it is ``sys.argv``.
+    """
+    ctx = _cli_context()
+    if ctx is not None and getattr(ctx, "command", None) is not None:
+        parts = ["brexsim", *ctx.command_path.split()[1:]]
+        for param in ctx.command.params:
+            value = ctx.params.get(param.name)
+            if param.param_type_name == "argument":
+                if value is not None:
+                    parts.append(str(value))
+                continue
+            if value is None or value == () or value == []:
+                continue
+            if isinstance(value, bool):
+                if param.secondary_opts:
+                    parts.append(param.opts[0] if value else param.secondary_opts[0])
+                elif value:
+                    parts.append(param.opts[0])
+                continue
+            for v in value if isinstance(value, list | tuple) else [value]:
+                parts += [param.opts[0], str(v)]
+        return shlex.join(parts)
     argv = list(sys.argv)
     if argv and argv[0].endswith(("brexsim", "brexsim.exe")):
         argv[0] = "brexsim"
