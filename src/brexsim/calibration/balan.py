@@ -404,16 +404,7 @@ def simulate_balan_study(
     noise = rng.standard_normal((n_basal, 2, 3, 3))
     cohort = _simulate_cohort(z, zw, p)
     meas = _measured(cohort, noise, p)
-    rows = []
-    for i in range(n_basal):
-        subject = f"S{i + 1:02d}"
-        for it, h in enumerate(SAMPLE_H):
-            for js, s in enumerate(_STIMULI):
-                if s != "basal" and i >= n_stim:
-                    continue
-                for jc, c in enumerate(CYTOKINES):
-                    rows.append((subject, h, ANALYTES[c], s, float(meas[i, it, js, jc]), "pg/mL"))
-    return pd.DataFrame(rows, columns=["subject", "time_h", "analyte", "stimulus", "value", "unit"])
+    return _long_frame(meas[:n_basal], n_stim)
 
 
 def get_balan_subject_changes(data: pd.DataFrame) -> pd.DataFrame:
