@@ -37,6 +37,7 @@ __all__ = [
     "check_parameter_rows",
     "get_calibration_command",
     "get_how_obtained",
+    "markdown_cell",
     "parameter_tables_markdown",
 ]
 
@@ -146,8 +147,13 @@ def _escape_text(text: str) -> str:
     return text.replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
 
 
-def _cell(text: str) -> str:
-    """A table cell: escape Markdown, keep well-formed `code spans`, never break the table."""
+def markdown_cell(text: str) -> str:
+    r"""Text for a Markdown table cell: Markdown and HTML syntax escaped, well-formed `code spans`
+    kept, never a line break or a bare ``|`` (so the table cannot break).
+
+    >>> markdown_cell("a | *b* `c`")
+    'a \\| \\*b\\* `c`'
+    """
     text = str(text).strip()
     parts = text.split("`")
     if len(parts) % 2 == 0:  # unbalanced backticks: treat everything as text
@@ -206,9 +212,9 @@ def _table(rows: list[Parameter]) -> list[str]:
                 [
                     f"`{p.name}`",
                     _format_value(p.value),
-                    _cell(p.unit),
-                    _cell(p.description),
-                    _cell(p.source),
+                    markdown_cell(p.unit),
+                    markdown_cell(p.description),
+                    markdown_cell(p.source),
                     p.confidence,
                     get_how_obtained(p),
                 ]
@@ -260,7 +266,7 @@ def parameter_tables_markdown(
     ]
     for code, meaning in CONFIDENCE_CODES.items():
         n = sum(p.confidence == code for p in ps.values())
-        lines.append(f"| {code} | {_cell(meaning)} | {n} |")
+        lines.append(f"| {code} | {markdown_cell(meaning)} | {n} |")
     lines += [
         "",
         "**Tables**",
@@ -281,7 +287,7 @@ def parameter_tables_markdown(
         path = files.get(layer)
         header, sections, order = _read_layout(path) if path else ("", {}, [])
         if header:
-            lines += [_cell(header), ""]
+            lines += [markdown_cell(header), ""]
         rank = {k: i for i, k in enumerate(order)}
         rows = sorted(rows, key=lambda p: (rank.get(p.key, len(rank)), p.key))
         groups: dict[str, list[Parameter]] = {}
@@ -289,6 +295,6 @@ def parameter_tables_markdown(
             groups.setdefault(sections.get(p.key, ""), []).append(p)
         for title, group in groups.items():
             if title and len(groups) > 1:
-                lines += [f"{hh} {_cell(title[:1].upper() + title[1:])}", ""]
+                lines += [f"{hh} {markdown_cell(title[:1].upper() + title[1:])}", ""]
             lines += [*_table(group), ""]
     return "\n".join(lines)
