@@ -186,7 +186,7 @@ def _validation_markdown() -> str:
     lines = [
         f"**{n_pass} of {len(records)} records pass; {len(failed)} fail.** "
         f"brexsim {prov.get('brexsim_version', '?')}, parameter-set hash "
-        f"`{prov.get('parameter_hash', '?')}`, run with `{prov.get('command', 'brexsim validate')}`"
+        f"`{prov.get('parameter_hash', '?')}`, computed by `brexsim validate`"
         + (f" while this site was built ({elapsed:.0f} s)." if math.isfinite(elapsed) else ".")
         + " The records as JSON: [validation.json](evidence/validation.json).",
         "",
