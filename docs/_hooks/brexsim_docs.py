@@ -55,7 +55,14 @@ def on_config(config):  # type: ignore[no-untyped-def]
     os.environ["BREXSIM_DOCS_ROOT"] = str(Path(config.config_file_path).resolve().parent)
     os.environ["MPLBACKEND"] = "Agg"
     # Brian2 (imported by the excitability tutorial) uses pyparsing names deprecated upstream
+    warnings.filterwarnings("ignore", message=r".*deprecated.*use '?\w+'?", module=r"pyparsing")
     warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"brian2(\.|$)")
+    try:
+        from pyparsing import PyparsingDeprecationWarning
+    except ImportError:  # older pyparsing: nothing to silence
+        pass
+    else:
+        warnings.filterwarnings("ignore", category=PyparsingDeprecationWarning)
     os.environ["COLUMNS"] = "110"
     os.environ.setdefault("NO_COLOR", "1")
     return config

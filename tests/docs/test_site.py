@@ -128,3 +128,21 @@ def test_tutorial_code_blocks_are_executed() -> None:
 def test_hooks_compile(helper: str) -> None:
     source = (DOCS / "_hooks" / helper).read_text(encoding="utf-8")
     compile(source, helper, "exec")
+
+
+def test_griffe_extension_doctests() -> None:
+    """The API reference's docstring rewriting (docs/_hooks/griffe_doctests.py)."""
+    import doctest
+    import importlib.util
+
+    pytest.importorskip("griffe")  # installed with the docs extra
+    spec = importlib.util.spec_from_file_location(
+        "griffe_doctests", DOCS / "_hooks" / "griffe_doctests.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = doctest.testmod(module)
+    assert result.attempted >= 2 and result.failed == 0
+    text = module.add_examples_headers("Summary.\n\nParameters\n----------\nx : int\n\n>>> 1\n1")
+    assert "Examples\n--------\n>>> 1" in text
