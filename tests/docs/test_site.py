@@ -146,3 +146,13 @@ def test_griffe_extension_doctests() -> None:
     assert result.attempted >= 2 and result.failed == 0
     text = module.add_examples_headers("Summary.\n\nParameters\n----------\nx : int\n\n>>> 1\n1")
     assert "Examples\n--------\n>>> 1" in text
+
+
+def test_executed_shell_blocks_stop_at_the_first_failing_command() -> None:
+    """markdown-exec checks only a block's exit status, which is its last command's: every
+    executed bash block starts with ``set -euo pipefail`` so any failing command fails the
+    build."""
+    for page in sorted(DOCS.rglob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        for m in re.finditer(r'^```bash exec="on"[^\n]*\n([^\n]*)', text, flags=re.M):
+            assert m.group(1).startswith("set -euo pipefail"), (page.name, m.group(1))
