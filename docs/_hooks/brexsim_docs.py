@@ -271,3 +271,7 @@ def on_post_build(config):  # type: ignore[no-untyped-def]
     if work:
         shutil.rmtree(work, ignore_errors=True)
     _STATE.pop("validation", None)
+
+
+def on_build_error(error):  # type: ignore[no-untyped-def]
+    on_post_build(None)
