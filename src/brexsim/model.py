@@ -132,12 +132,15 @@ def simulate(
     chunk : patients per compiled block of the batched solve
     typical : use a typical 70-kg patient (baseline HAM-D 28.6, all random effects 0)
     monitoring : apply the label's monitoring rules to IV regimens (interruptions feed back)
-    solver : options of the batched in vivo solve, default ``{}`` (the reference numerics):
-        ``{"jumps": "regimen"}`` stops the solver only at the regimens' rate changes instead of
-        at every 0.25-h input-grid point (about 5x fewer steps; results within ~1e-3
-        relative of the default, not identical); ``{"workers": 2}`` solves two chunks at a
-        time on two threads (identical results). See
-        :func:`brexsim.solve.solve_in_vivo_batch`.
+    solver : options of the batched in vivo solve, default ``{}``. ``"inputs"``: ``"exact"``
+        (brexanolone default: the closed-form PK and the tone index are evaluated inside the
+        right-hand side, the solver stops only at each patient's rate changes;
+        :func:`brexsim.solve.solve_in_vivo_exact_batch`) or ``"grid"`` (zuranolone, and a
+        cross-check for brexanolone: inputs on a 0.25-h grid, linearly interpolated;
+        :func:`brexsim.solve.solve_in_vivo_batch`; agrees with "exact" to the grid's
+        interpolation error, ~1e-3 relative). With grid inputs, ``{"jumps": "regimen"}`` stops
+        the solver only at the regimens' rate changes instead of at every grid point.
+        ``{"workers": 2}`` solves two chunks at a time on two threads (identical results).
 
     Examples
     --------
@@ -152,7 +155,12 @@ def simulate(
     from brexsim.mechanism.gabaa import get_tone_index
     from brexsim.pk import simulate_pk
     from brexsim.provenance import make_provenance
-    from brexsim.solve import IN_VIVO_STATES, solve_in_vivo_batch
+    from brexsim.solve import (
+        IN_VIVO_STATES,
+        BrexanoloneInputs,
+        solve_in_vivo_batch,
+        solve_in_vivo_exact_batch,
+    )
 
     ps = params or load_parameters()
     if typical:
@@ -177,7 +185,11 @@ def simulate(
         or not np.all(np.isfinite(t))
     ):
         raise input_error("times_h", "array", "a strictly increasing array of >= 2 times >= 0 h")
-    grid = np.unique(np.concatenate([np.arange(0.0, t[-1] + 0.25, 0.25), t]))
+    opts = _get_solver_options(solver, regs, drug)
+    exact = opts.pop("inputs") == "exact"
+    # exact inputs: PK and tone are needed only at the output times (the solve evaluates them
+    # inside its right-hand side); grid inputs: on a 0.25-h grid plus the output times
+    grid = t if exact else np.unique(np.concatenate([np.arange(0.0, t[-1] + 0.25, 0.25), t]))
     grid = grid[grid <= t[-1]]
     n, m = pop.n, len(t)
     plasma_grid = np.empty((n, len(grid)))
@@ -220,18 +232,17 @@ def simulate(
         tone_grid[rows] = np.clip(tone, 0.0, 1.0)
     outs["tone_index"][:] = tone_grid[:, on_t]
     re = pop.random_effects
-    ys, ok = solve_in_vivo_batch(
-        t,
-        grid,
-        plasma_grid,
-        tone_grid,
-        drug,
-        chunk=chunk,
-        params=ps,
-        ic50_scale=re.get("infl_ic50_scale"),
-        reprogram_scale=re.get("infl_reprogram_scale"),
-        **_get_solver_options(solver, regs),
-    )
+    common = {
+        "chunk": chunk,
+        "params": ps,
+        "ic50_scale": re.get("infl_ic50_scale"),
+        "reprogram_scale": re.get("infl_reprogram_scale"),
+    }
+    if exact:
+        inputs = BrexanoloneInputs.from_regimens(regs, pop.weight_kg, ps, sensitivity)
+        ys, ok = solve_in_vivo_exact_batch(t, inputs, workers=opts["workers"], **common)
+    else:
+        ys, ok = solve_in_vivo_batch(t, grid, plasma_grid, tone_grid, drug, **common, **opts)
     if not ok.all():
         bad = {int(pop.ids[i]): "in vivo solve did not converge" for i in np.flatnonzero(~ok)}
         raise SolverError(bad)
@@ -352,19 +363,29 @@ def _segment_response_batch(
 
 
 def _get_solver_options(
-    solver: Mapping[str, Any] | None, regs: tuple[Regimen, ...]
+    solver: Mapping[str, Any] | None, regs: tuple[Regimen, ...], drug: str
 ) -> dict[str, Any]:
-    """Keyword arguments for :func:`brexsim.solve.solve_in_vivo_batch` from ``solver``."""
+    """Options of the in vivo solve from ``solver``: ``inputs`` ("exact" or "grid") plus the
+    keyword arguments of :func:`brexsim.solve.solve_in_vivo_batch` (``jump_times_h``,
+    ``workers``)."""
     opts = dict(solver or {})
-    unknown = set(opts) - {"jumps", "workers"}
+    unknown = set(opts) - {"inputs", "jumps", "workers"}
     if unknown:
-        raise input_error("solver", sorted(unknown), "keys 'jumps' and 'workers'")
+        raise input_error("solver", sorted(unknown), "keys 'inputs', 'jumps' and 'workers'")
     out: dict[str, Any] = {}
+    inputs = opts.get("inputs", "exact" if drug == "brexanolone" else "grid")
+    if inputs not in ("exact", "grid"):
+        raise input_error("solver.inputs", inputs, "'exact' (brexanolone default) or 'grid'")
+    if inputs == "exact" and drug != "brexanolone":
+        raise input_error("solver.inputs", inputs, f"'grid' for {drug} (exact: brexanolone only)")
+    out["inputs"] = inputs
     jumps = opts.get("jumps", "grid")
+    if jumps not in ("grid", "regimen"):
+        raise input_error("solver.jumps", jumps, "'grid' (default) or 'regimen'")
+    if jumps == "regimen" and inputs == "exact":
+        raise input_error("solver.jumps", jumps, "only with solver.inputs = 'grid'")
     if jumps == "regimen":
         out["jump_times_h"] = np.unique([x for r in regs for x in r.jump_times_h])
-    elif jumps != "grid":
-        raise input_error("solver.jumps", jumps, "'grid' (default) or 'regimen'")
     workers = opts.get("workers", 1)
     if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 64:
         raise input_error("solver.workers", workers, "an integer in [1, 64]")
