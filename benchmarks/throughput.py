@@ -8,9 +8,12 @@ effects differ per patient), zulresso regimen, hourly outputs from 0 to 780 h:
 * **brexsim**: ``brexsim.model.simulate(regimen, population, monitoring=False)`` (batched,
   chunks vmapped through one compiled diffrax solve, ``--workers`` chunks at a time on
   threads); cold = first call in this process (JIT compilation included), warm = the same
-  call again. Further warm rows: one thread; the opt-in ``solver={"jumps": "regimen"}``
-  (not identical to the reference numerics, difference printed); the full trial model
-  (monitoring rules on, observed scores).
+  call again. The default engine integrates the PK states and the GABAergic tone index inside
+  the right-hand side and stops only at the regimen's rate changes. Further warm rows: one
+  thread; the grid-input engine ``solver={"inputs": "grid"}`` (the engine before 0.2: inputs on
+  a 0.25-h grid, a solver stop at every grid point; difference printed); outputs only at the
+  Study 1 visit times (what ``brexsim trial`` keeps); the full trial model (monitoring rules on,
+  observed scores).
 * **libRoadRunner**: the SBML file of ``brexsim export-sbml`` (:mod:`brexsim.io.sbml`), loaded
   once, then a per-patient loop: ``resetAll()``, set the patient's parameters, ``simulate``.
 * **scipy**: the same ODE system written in numpy (22 states), ``solve_ivp`` per patient,
@@ -96,8 +99,8 @@ def _peak_rss_mb() -> float:
 
 
 def run_brexsim(reg, pop, chunk: int, workers: int, device, rtol: float, atol: float):  # type: ignore[no-untyped-def]
-    """Cold and warm timings of ``simulate`` (reference numerics, ``workers`` threads), plus
-    warm rows for one thread, the opt-in regimen jump times and the monitoring rules."""
+    """Cold and warm timings of ``simulate`` (default engine, ``workers`` threads), plus warm
+    rows for one thread, the grid-input engine, visit-time outputs and the monitoring rules."""
     import jax
 
     from brexsim.model import simulate
@@ -105,10 +108,12 @@ def run_brexsim(reg, pop, chunk: int, workers: int, device, rtol: float, atol: f
     if (rtol, atol) != (1e-6, 1e-9):
         raise SystemExit("brexsim.model.simulate solves at rtol 1e-6, atol 1e-9 only")
     ref = {"workers": workers}
+    visits = np.array([0.0, 24.0, 60.0, 72.0, 168.0, 720.0])
     variants = {
-        "one_thread": ({"workers": 1}, False),
-        "regimen_jumps": ({"jumps": "regimen", "workers": workers}, False),
-        "monitoring": (ref, True),
+        "one_thread": ({"workers": 1}, False, None),
+        "grid_inputs": ({"inputs": "grid", "workers": workers}, False, None),
+        "visits": (ref, False, visits),
+        "monitoring": (ref, True, None),
     }
     out = {}
     with jax.default_device(device):
@@ -119,13 +124,14 @@ def run_brexsim(reg, pop, chunk: int, workers: int, device, rtol: float, atol: f
         res = simulate(reg, pop, monitoring=False, chunk=chunk, solver=ref)
         out["warm_s"], out["warm_cpu_s"] = _since(t0)
         first = pop.take(np.arange(min(pop.n, chunk)))
-        for name, (opts, mon) in variants.items():
-            simulate(reg, first, monitoring=mon, chunk=chunk, solver=opts)  # compile this path
+        for name, (opts, mon, times) in variants.items():
+            kw = {"monitoring": mon, "chunk": chunk, "solver": opts, "times_h": times}
+            simulate(reg, first, **kw)  # compile this path
             t0 = _now()
-            r = simulate(reg, pop, monitoring=mon, chunk=chunk, solver=opts)
+            r = simulate(reg, pop, **kw)
             out[f"{name}_s"], out[f"{name}_cpu_s"] = _since(t0)
-            if name == "regimen_jumps":
-                out["regimen_jumps_diff"] = {
+            if name == "grid_inputs":
+                out["grid_inputs_diff"] = {
                     k: float(np.abs(r.get(k) - res.get(k)).max()) for k in CHECK
                 }
     out["result"] = res
@@ -460,28 +466,35 @@ def main(argv: list[str] | None = None) -> dict:
             n,
             bx["warm_s"],
             bx["warm_cpu_s"],
-            f"{tsit}, reference numerics",
+            f"{tsit}, default engine (PK inside the RHS)",
         ),
         (
             "brexsim warm, 1 thread",
             n,
             bx["one_thread_s"],
             bx["one_thread_cpu_s"],
-            f"{tsit}, reference numerics",
+            f"{tsit}, default engine",
         ),
         (
-            "brexsim warm, regimen jumps",
+            "brexsim warm, grid inputs",
             n,
-            bx["regimen_jumps_s"],
-            bx["regimen_jumps_cpu_s"],
-            f"{tsit}, opt-in jumps at rate changes only (not identical)",
+            bx["grid_inputs_s"],
+            bx["grid_inputs_cpu_s"],
+            f"{tsit}, inputs on a 0.25-h grid, stop at every grid point",
+        ),
+        (
+            "brexsim warm, visit outputs",
+            n,
+            bx["visits_s"],
+            bx["visits_cpu_s"],
+            "default engine, outputs at 0/24/60/72/168/720 h only (as brexsim trial)",
         ),
         (
             "brexsim warm + monitoring",
             n,
             bx["monitoring_s"],
             bx["monitoring_cpu_s"],
-            "reference numerics + label's monitoring rules + observed scores",
+            "default engine + label's monitoring rules + observed scores",
         ),
         (
             "libRoadRunner loop (warm)",
@@ -519,6 +532,10 @@ def main(argv: list[str] | None = None) -> dict:
             f"max |{label} - brexsim| over {k} patients: "
             + ", ".join(f"{key} {v:.2e}" for key, v in d.items())
         )
+    print(
+        "max |grid inputs - default engine| over all patients: "
+        + ", ".join(f"{key} {v:.2e}" for key, v in bx["grid_inputs_diff"].items())
+    )
     warm = n / bx["warm_s"]
     rr_pps = n_rr / rr["loop_s"]
     summary = {
@@ -528,13 +545,13 @@ def main(argv: list[str] | None = None) -> dict:
         "brexsim_cold_s": bx["cold_s"],
         "brexsim_threads": a.workers,
         "brexsim_one_thread_patients_per_s": n / bx["one_thread_s"],
-        "brexsim_regimen_jumps_patients_per_s": n / bx["regimen_jumps_s"],
+        "brexsim_grid_inputs_patients_per_s": n / bx["grid_inputs_s"],
+        "brexsim_visits_patients_per_s": n / bx["visits_s"],
         "brexsim_monitoring_patients_per_s": n / bx["monitoring_s"],
         "roadrunner_patients_per_s": rr_pps,
         "roadrunner_load_s": rr["load_s"],
         "scipy_patients_per_s": n_sp / sp["loop_s"],
         "ratio_vs_roadrunner": warm / rr_pps,
-        "ratio_regimen_jumps_vs_roadrunner": (n / bx["regimen_jumps_s"]) / rr_pps,
         "brexsim_patients_per_cpu_s": n / bx["warm_cpu_s"],
         "roadrunner_patients_per_cpu_s": n_rr / rr["loop_cpu_s"],
         "ratio_per_cpu_s_vs_roadrunner": (n / bx["warm_cpu_s"]) / (n_rr / rr["loop_cpu_s"]),

@@ -858,7 +858,12 @@ def get_balan_hamd_correlations(
         pct_frac_p_lt_0.05``), for information. ``eta_drug_median_r`` /
         ``eta_drug_frac_p_lt_0.05``: the same statistics for the subjects' HAM-D drug-sensitivity
         random effect itself (the ceiling for any drug-specific biomarker: what a cytokine change
-        would reach if it measured that effect without error).
+        would reach if it measured that effect without error). ``placebo_median_p`` /
+        ``placebo_frac_p_lt_0.05``: the same for the subject's placebo fraction at 60 h, and
+        ``expected_median_p`` / ``expected_frac_p_lt_0.05`` for her expected (noise-free) HAM-D
+        improvement: the ceilings of a biomarker that tracked the nonspecific improvement, or
+        the whole expected improvement, without any error (the observed score's residual
+        noise and rounding remain).
 
     >>> tab = get_balan_hamd_correlations(replicates=4, seed=0)  # doctest: +SKIP
     >>> tab.shape[0], bool(tab["median_p"].between(0, 1).all())  # doctest: +SKIP
@@ -879,14 +884,24 @@ def get_balan_hamd_correlations(
     meas = _measured(cohort, draws.noise.reshape(rep * n, 2, 3, 3), p).reshape(rep, n, 2, 3, 3)
     inv = _solve_in_vivo(cohort.weight_kg, cohort.effects, ps)
     hd = {k: v.reshape(-1) for k, v in _hamd_draws(seed, rep, n, ps).items()}
-    _, observed = _hamd_at_60(inv, hd, ps)
+    expected, observed = _hamd_at_60(inv, hd, ps)
     improvement = (hd["hamd_baseline"] - observed).reshape(rep, n)
     cols: dict[str, list] = {k: [] for k in (
         "analyte", "stimulus", "n", "published_p", "median_r", "median_p", "p_low", "p_high",
         "frac_p_lt_0.05", "frac_sig_published_direction", "pct_median_r", "pct_median_p",
         "pct_frac_p_lt_0.05", "eta_drug_median_r", "eta_drug_frac_p_lt_0.05",
+        "placebo_median_p", "placebo_frac_p_lt_0.05", "expected_median_p",
+        "expected_frac_p_lt_0.05",
     )}  # fmt: skip
     eta_drug = hd["eta_drug"].reshape(rep, n)
+    from brexsim.clinical.hamd import compute_placebo_fraction, get_hamd_params
+
+    hp = get_hamd_params(ps)
+    t60 = np.array([inv["time_h"][-1]])
+    placebo = np.asarray(
+        compute_placebo_fraction(t60, np.ones(rep * n, dtype=bool), hp, hd["eta_placebo"])
+    )[:, -1].reshape(rep, n)
+    expected_imp = (hd["hamd_baseline"] - expected).reshape(rep, n)
     for (analyte, stimulus, _test, _), (pre, post) in zip(
         PUBLISHED, _row_pre_post(meas, n_stim), strict=True
     ):
@@ -895,6 +910,8 @@ def get_balan_hamd_correlations(
         r, pv = _pearson(post - pre, y)
         rp, pp = _pearson((post - pre) / pre, y)
         re_, pe = _pearson(eta_drug[:, :m], y)
+        _, p_pl = _pearson(placebo[:, :m], y)
+        _, p_ex = _pearson(expected_imp[:, :m], y)
         lo, hi = np.percentile(pv, [2.5, 97.5])
         pub = PUBLISHED_CORRELATION_P[(analyte, stimulus)]
         for k, v in (
@@ -906,6 +923,9 @@ def get_balan_hamd_correlations(
             ("pct_median_r", np.median(rp)), ("pct_median_p", np.median(pp)),
             ("pct_frac_p_lt_0.05", np.mean(pp < 0.05)),
             ("eta_drug_median_r", np.median(re_)), ("eta_drug_frac_p_lt_0.05", np.mean(pe < 0.05)),
+            ("placebo_median_p", np.median(p_pl)), ("placebo_frac_p_lt_0.05", np.mean(p_pl < 0.05)),
+            ("expected_median_p", np.median(p_ex)),
+            ("expected_frac_p_lt_0.05", np.mean(p_ex < 0.05)),
         ):  # fmt: skip
             cols[k].append(v)
     return pd.DataFrame(cols)

@@ -513,7 +513,13 @@ def check_cytokines() -> list[Record]:
                     "placebo-like responsiveness (calibrated to the Study 1 SDs): even its whole "
                     "drug-sensitivity random effect (eta_drug), read without error, would reach "
                     f"median r {c['eta_drug_median_r']:+.2f} with p < 0.05 in "
-                    f"{c['eta_drug_frac_p_lt_0.05']:.2f} of replicates "
+                    f"{c['eta_drug_frac_p_lt_0.05']:.2f} of replicates; the placebo fraction "
+                    f"at 60 h read without error: median p {c['placebo_median_p']:.3f} "
+                    f"({c['placebo_frac_p_lt_0.05']:.2f} significant); the whole expected "
+                    f"improvement read without error: median p {c['expected_median_p']:.2g} "
+                    f"({c['expected_frac_p_lt_0.05']:.2f}). A cytokine change reaches the "
+                    "published significance only if it tracks the total improvement almost "
+                    "one to one with little assay noise, which no sourced mechanism supplies "
                     "(docs/mechanism_inflammation.md, Balan correlations)"
                 ),
             )
