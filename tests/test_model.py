@@ -144,3 +144,19 @@ def simulate_pk_endogenous_free() -> float:
             0
         ]
     )
+
+
+def test_visit_times_give_the_hourly_values():
+    """Coarse output times (a trial's visits) give the values of an hourly run at those times:
+    HAM-D's remission state integrates its drive over output intervals, so the layers are
+    computed hourly inside simulate() (before this, hour 24 was off by up to 1.7 points)."""
+    pop = sample_population(4, seed=5)
+    visits = np.array([0.0, 24.0, 60.0, 72.0, 168.0, 720.0])
+    for name in ("zulresso", "study1-brx60"):
+        a = simulate(get_preset(name), pop, times_h=visits, monitoring=False)
+        b = simulate(get_preset(name), pop, times_h=np.arange(0.0, 721.0), monitoring=False)
+        np.testing.assert_array_equal(a.time_h, visits)
+        idx = np.searchsorted(b.time_h, visits)
+        for out in ("hamd_expected", "tnf_fold", "bdnf_change_sd", "tone_index"):
+            np.testing.assert_allclose(a.get(out), b.get(out)[:, idx], rtol=1e-12, atol=1e-12)
+        assert a.get("hamd").shape == (4, len(visits))

@@ -24,7 +24,7 @@ from typing import Any
 import griffe
 
 #: Modules whose docstring warnings are not reported (free text inside ``Parameters``).
-LENIENT_MODULES: tuple[str, ...] = ("brexsim.solve",)
+LENIENT_MODULES: tuple[str, ...] = ()
 
 _ROLE = re.compile(r":(?:py:)?(?:func|class|data|mod|meth|attr|obj|exc|const|term):`(~?)([^`]+)`")
 _UNDERLINE = re.compile(r"^-{3,}\s*$")

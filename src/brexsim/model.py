@@ -185,6 +185,13 @@ def simulate(
         or not np.all(np.isfinite(t))
     ):
         raise input_error("times_h", "array", "a strictly increasing array of >= 2 times >= 0 h")
+    # HAM-D's remission state integrates its drive over output intervals (trapezoid), so the
+    # layers are computed at least hourly (the resolution HAM-D was calibrated at) and then
+    # reduced to the requested times: coarse visit times give the values of an hourly run
+    t_out = t
+    if t[0] == 0.0 and np.any(np.diff(t) > 1.0):
+        t = np.unique(np.concatenate([np.arange(0.0, t_out[-1], 1.0), t_out]))
+    keep = np.searchsorted(t, t_out)
     opts = _get_solver_options(solver, regs, drug)
     exact = opts.pop("inputs") == "exact"
     # exact inputs: PK and tone are needed only at the output times (the solve evaluates them
@@ -271,13 +278,15 @@ def simulate(
         "bdnf": (serum, "ng/mL"),
         "bdnf_change_sd": ((serum - serum[:, :1]) / sd, "SD"),
     }
-    _add_hamd(results, outcomes, t, pop, regs, seed, ps)
+    scores = _get_hamd(results, outcomes, t, keep, pop, regs, seed, ps)
+    results = {name: (v[:, keep], unit) for name, (v, unit) in results.items()}
+    results.update(scores)
     for name, (v, _) in results.items():
         if not np.all(np.isfinite(v)):
             bad_rows = np.flatnonzero(~np.all(np.isfinite(v), axis=1))
             raise SolverError({int(pop.ids[i]): f"non-finite {name}" for i in bad_rows})
     return SimulationResult(
-        time_h=t,
+        time_h=t_out,
         outputs=results,
         population=pop,
         regimens=regs,
@@ -454,20 +463,22 @@ def _apply_sedation(
     return tuple(new), tuple(events), out
 
 
-def _add_hamd(
+def _get_hamd(
     results: dict[str, tuple[np.ndarray, str]],
     outcomes: dict[str, np.ndarray],
     t: np.ndarray,
+    keep: np.ndarray,
     pop: Population,
     regs: tuple[Regimen, ...],
     seed: int,
     ps: ParameterSet,
-) -> None:
-    """Expected and observed HAM-D-17, response and remission (in place)."""
+) -> dict[str, tuple[np.ndarray, str]]:
+    """Expected and observed HAM-D-17 at the output times ``t[keep]`` (the expected score is
+    integrated over the full times ``t``); response and remission go into ``outcomes``."""
     from brexsim.clinical import hamd
 
     if t[0] != 0.0:
-        return  # the HAM-D model starts at the start of treatment
+        return {}  # the HAM-D model starts at the start of treatment
     re = pop.random_effects
     eta = {"eta_placebo": re["eta_placebo"], "eta_drug": re["eta_drug"]}
     expected = hamd.compute_hamd(
@@ -479,14 +490,16 @@ def _add_hamd(
         results["bdnf_change_sd"][0],
         ps,
         eta,
-    )
+    )[:, keep]
     observed = np.empty_like(expected)
     observed[:, 0] = pop.hamd_baseline
     for i, pid in enumerate(pop.ids):
         rng = np.random.default_rng([int(seed), int(pid), 17])
         observed[i, 1:] = hamd.sample_observed_hamd(expected[i : i + 1, 1:], rng, ps)[0]
-    results["hamd_expected"] = (expected, "points")
-    results["hamd"] = (observed, "points")
-    results["hamd_change"] = (observed - observed[:, :1], "points")
     outcomes["response"] = hamd.is_response(observed[:, -1], pop.hamd_baseline, ps)
     outcomes["remission"] = hamd.is_remission(observed[:, -1], ps)
+    return {
+        "hamd_expected": (expected, "points"),
+        "hamd": (observed, "points"),
+        "hamd_change": (observed - observed[:, :1], "points"),
+    }

@@ -409,20 +409,22 @@ def solve_in_vivo_batch(
         innate reprogramming rate (``infl_ic50_scale``, ``infl_reprogram_scale``; default 1)
     jump_times_h : optional times where the solver must stop (e.g. the regimens' rate
         changes). Default ``None``: every point of ``grid_h`` (the inputs are linear between
-        grid points), which is what :func:`brexsim.model.simulate` uses. Passing only the
+        grid points), what :func:`brexsim.model.simulate` uses with grid inputs. Passing only the
         rate changes lets the step-size controller step over grid points: about 5x fewer
         steps; results differ from the default by up to ~1e-3 relative (the input grid's own
         interpolation error is of that order), so not identical.
     workers : chunks solved at a time on separate threads (XLA runs one chunk on one core);
         results are identical for any number. Memory: ``workers`` chunks in flight.
 
-    A uniform ``grid_h`` (such as the 0.25-h grid of :func:`brexsim.model.simulate`) is
-    interpolated by index arithmetic instead of a binary search (identical values); chunks
-    are dispatched one ahead of collecting the previous one.
-
     Returns
     -------
     ys : (n, m, len(IN_VIVO_STATES)) states, ok : (n,) bool solver success
+
+    Notes
+    -----
+    A uniform ``grid_h`` (such as the 0.25-h grid of :func:`brexsim.model.simulate` with
+    ``solver={"inputs": "grid"}``) is interpolated by index arithmetic instead of a binary
+    search (identical values); chunks are dispatched one ahead of collecting the previous one.
     """
     c = np.asarray(plasma_total_ng_per_ml, dtype=float)
     g = np.asarray(gaba_tone, dtype=float)
