@@ -65,9 +65,11 @@ def md_table(df, digits: int = 4, index: bool = False, max_rows: int = 60) -> st
     return "\n".join(lines) + "\n"
 
 
-def readme_block(section: str) -> list[str]:
-    """The lines of the first fenced code block under ``## <section>`` in the README."""
-    readme = Path(os.environ["BREXSIM_DOCS_ROOT"], "README.md").read_text(encoding="utf-8")
+def readme_block(section: str, root: str | Path | None = None) -> list[str]:
+    """The lines of the first fenced code block under ``## <section>`` in the README (of
+    ``root``, default ``$BREXSIM_DOCS_ROOT``), read as ``.ci/run`` reads it."""
+    base = os.environ["BREXSIM_DOCS_ROOT"] if root is None else root
+    readme = Path(base, "README.md").read_text(encoding="utf-8")
     block: list[str] = []
     inside = in_section = False
     for line in readme.splitlines():

@@ -308,43 +308,34 @@ class BrexanoloneInputs:
 _EXACT_SHARED = ("gabaa", "mw_g_per_mol", "free_nM_per_ng_per_ml", "endogenous_free_nM")
 
 
-@functools.lru_cache(maxsize=8)
 def _compiled_exact(rtol: float, atol: float):  # type: ignore[no-untyped-def]
-    from brexsim._ode import solve_on_grid
-
-    def one(y0, args, ts):  # type: ignore[no-untyped-def]
-        return solve_on_grid(
-            _exact_rhs,
-            y0,
-            args,
-            ts,
-            args["pk"]["jump_ts_h"],
-            dt0=0.01,
-            max_steps=400_000,
-            rtol=rtol,
-            atol=atol,
-            throw=False,
-        )
-
-    def axes(tree):  # type: ignore[no-untyped-def]
-        out = {}
-        for layer, sub in tree.items():
-            shared = _EXACT_SHARED if layer == "pk" else ()
-            out[layer] = {k: (None if k in shared else 0) for k in sub}
-        return out
-
-    @jax.jit
-    def batch(y0, args, ts):  # type: ignore[no-untyped-def]
-        return jax.vmap(one, in_axes=(0, axes(args), None))(y0, args, ts)
-
-    return batch
+    return _batched_solver("exact", rtol, atol)
 
 
-@functools.lru_cache(maxsize=8)
 def _compiled(rtol: float, atol: float, uniform: bool = False, jumps: str = "grid"):  # type: ignore[no-untyped-def]
+    engine = ("grid_uniform" if uniform else "grid_search") + ("" if jumps == "grid" else "_given")
+    return _batched_solver(engine, rtol, atol)
+
+
+@functools.lru_cache(maxsize=16)
+def _batched_solver(engine: str, rtol: float, atol: float):  # type: ignore[no-untyped-def]
+    """One jitted, vmapped diffrax solve per engine: ``exact`` (:func:`_exact_rhs`, each
+    patient's rate changes as jump times) or ``grid_uniform`` / ``grid_search`` (inputs on a
+    grid; every grid point a jump time, or with ``_given`` the given jump times)."""
     from brexsim._ode import solve_on_grid
 
-    rhs = _rhs_uniform if uniform else _rhs_search
+    if engine == "exact":
+        rhs, shared = _exact_rhs, {"pk": _EXACT_SHARED}
+
+        def jumps_of(args):  # type: ignore[no-untyped-def]
+            return args["pk"]["jump_ts_h"]
+    else:
+        rhs = _rhs_uniform if engine.startswith("grid_uniform") else _rhs_search
+        shared = {"tlr": _SHARED, "bdnf": _SHARED}
+        key = "jump_ts_h" if engine.endswith("_given") else "t_grid_h"
+
+        def jumps_of(args):  # type: ignore[no-untyped-def]
+            return args["tlr"][key]
 
     def one(y0, args, ts):  # type: ignore[no-untyped-def]
         return solve_on_grid(
@@ -352,7 +343,7 @@ def _compiled(rtol: float, atol: float, uniform: bool = False, jumps: str = "gri
             y0,
             args,
             ts,
-            args["tlr"]["t_grid_h"] if jumps == "grid" else args["tlr"]["jump_ts_h"],
+            jumps_of(args),
             dt0=0.01,
             max_steps=400_000,
             rtol=rtol,
@@ -362,10 +353,11 @@ def _compiled(rtol: float, atol: float, uniform: bool = False, jumps: str = "gri
 
     def axes(tree):  # type: ignore[no-untyped-def]
         return {
-            layer: {k: (None if k in _SHARED else 0) for k in sub} for layer, sub in tree.items()
+            layer: {k: (None if k in shared.get(layer, ()) else 0) for k in sub}
+            for layer, sub in tree.items()
         }
 
-    @functools.partial(jax.jit, static_argnums=())
+    @jax.jit
     def batch(y0, args, ts):  # type: ignore[no-untyped-def]
         return jax.vmap(one, in_axes=(0, axes(args), None))(y0, args, ts)
 

@@ -20,19 +20,14 @@ DOCS = ROOT / "docs"
 
 def _readme_block(section: str) -> list[str]:
     """The lines of the first fenced code block under ``## <section>`` (as .ci/run reads it)."""
-    lines, inside, in_section = [], False, False
-    for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines():
-        if line.startswith("## "):
-            if inside:
-                break
-            in_section = line.strip() == f"## {section}"
-        elif in_section and line.startswith("```"):
-            if inside:
-                return lines
-            inside = True
-        elif inside:
-            lines.append(line)
-    raise AssertionError(f"README.md has no code block under '## {section}'")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "docs_helpers", DOCS / "_hooks" / "docs_helpers.py"
+    )
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.readme_block(section, root=ROOT)
 
 
 def _nav_files() -> list[str]:
