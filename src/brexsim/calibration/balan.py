@@ -325,15 +325,27 @@ class _Draws:
 
 def _draw(seed: int, replicates: int, n: int) -> _Draws:
     """Standard normals of each replicate from ``default_rng([seed, replicate])``."""
-    z = np.empty((replicates, n, len(RANDOM_EFFECTS)))
-    zw = np.empty((replicates, n))
-    noise = np.empty((replicates, n, 2, 3, 3))
-    for r in range(replicates):
-        rng = np.random.default_rng([int(seed), r])
-        z[r] = rng.standard_normal((n, len(RANDOM_EFFECTS)))
-        zw[r] = rng.standard_normal(n)
-        noise[r] = rng.standard_normal((n, 2, 3, 3))
-    return _Draws(z, zw, noise)
+    one = [_draw_one(seed, r, n) for r in range(replicates)]
+    return _Draws(*(np.stack([d[k] for d in one]) for k in range(3)))
+
+
+def _draw_one(seed: int, replicate: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One replicate's standard normals ``(z, zw, noise)`` from
+    ``default_rng([seed, replicate])``, in that order."""
+    rng = np.random.default_rng([int(seed), int(replicate)])
+    z = rng.standard_normal((n, len(RANDOM_EFFECTS)))
+    zw = rng.standard_normal(n)
+    noise = rng.standard_normal((n, 2, 3, 3))
+    return z, zw, noise
+
+
+def _simulate_one_study(
+    seed: int, replicate: int, n: int, p: Mapping[str, float]
+) -> tuple[_Cohort, np.ndarray]:
+    """The cohort and its measured lysates of replicate ``replicate`` (``n`` subjects)."""
+    z, zw, noise = _draw_one(seed, replicate, n)
+    cohort = _simulate_cohort(z, zw, p)
+    return cohort, _measured(cohort, noise, p)
 
 
 def _measured(cohort: _Cohort, noise: np.ndarray, p: Mapping[str, float]) -> np.ndarray:
@@ -397,14 +409,8 @@ def simulate_balan_study(
     _check_sizes(n_basal, n_stim)
     if isinstance(replicate, bool) or not isinstance(replicate, int | np.integer) or replicate < 0:
         raise input_error("replicate", replicate, "an integer >= 0")
-    p = _params(params)
-    rng = np.random.default_rng([int(seed), int(replicate)])
-    z = rng.standard_normal((n_basal, len(RANDOM_EFFECTS)))
-    zw = rng.standard_normal(n_basal)
-    noise = rng.standard_normal((n_basal, 2, 3, 3))
-    cohort = _simulate_cohort(z, zw, p)
-    meas = _measured(cohort, noise, p)
-    return _long_frame(meas[:n_basal], n_stim)
+    _, meas = _simulate_one_study(seed, replicate, n_basal, _params(params))
+    return _long_frame(meas, n_stim)
 
 
 def get_balan_subject_changes(data: pd.DataFrame) -> pd.DataFrame:
@@ -777,13 +783,7 @@ def simulate_balan_cohort(
     if params is not None and not isinstance(params, ParameterSet):
         raise input_error("params", type(params).__name__, "a ParameterSet or None")
     ps = params if params is not None else load_parameters()
-    p = get_tlr_parameters(ps)
-    rng = np.random.default_rng([int(seed), int(replicate)])
-    z = rng.standard_normal((n_basal, len(RANDOM_EFFECTS)))
-    zw = rng.standard_normal(n_basal)
-    noise = rng.standard_normal((n_basal, 2, 3, 3))
-    cohort = _simulate_cohort(z, zw, p)
-    meas = _measured(cohort, noise, p)
+    cohort, meas = _simulate_one_study(seed, replicate, n_basal, get_tlr_parameters(ps))
     inv = _solve_in_vivo(cohort.weight_kg, cohort.effects, ps)
     hd = {k: v[-1] for k, v in _hamd_draws(seed, int(replicate) + 1, n_basal, ps).items()}
     expected, observed = _hamd_at_60(inv, hd, ps)
