@@ -450,14 +450,7 @@ def run_patient(
     from brexsim.pk import get_default_times, get_exposure_summary, simulate_pk
 
     t0 = time.perf_counter()
-    if not isinstance(regimen, Regimen):
-        raise input_error("regimen", type(regimen).__name__, "a Regimen")
-    if regimen.end_of_treatment_h > LIMITS["max_schedule_h"]:
-        raise input_error(
-            "end of treatment",
-            regimen.end_of_treatment_h,
-            f"at most {LIMITS['max_schedule_h']:g} h (day 28) in the app",
-        )
+    _check_app_regimen(regimen)
     ps = params or load_parameters()
     pop = make_population(settings)
     kw = {"times_h": TIMES_H, "params": ps, "sensitivity": settings.sensitivity}
@@ -762,6 +755,18 @@ PERCENTILE_VARIABLES: tuple[tuple[str, str], ...] = (
 _PCTS = (5, 50, 95)
 
 
+def _check_app_regimen(regimen: Regimen) -> None:
+    """A Regimen whose schedule ends by ``LIMITS["max_schedule_h"]`` (day 28), else one error."""
+    if not isinstance(regimen, Regimen):
+        raise input_error("regimen", type(regimen).__name__, "a Regimen")
+    if regimen.end_of_treatment_h > LIMITS["max_schedule_h"]:
+        raise input_error(
+            "end of treatment",
+            regimen.end_of_treatment_h,
+            f"at most {LIMITS['max_schedule_h']:g} h (day 28) in the app",
+        )
+
+
 def _check_population_args(n: Any, seed: Any) -> tuple[int, int]:
     nmax = int(LIMITS["max_population"])
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or not (1 <= n <= nmax):
@@ -795,14 +800,7 @@ def run_population(
     from brexsim.provenance import make_provenance
 
     n, seed = _check_population_args(n, seed)
-    if not isinstance(regimen, Regimen):
-        raise input_error("regimen", type(regimen).__name__, "a Regimen")
-    if regimen.end_of_treatment_h > LIMITS["max_schedule_h"]:
-        raise input_error(
-            "end of treatment",
-            regimen.end_of_treatment_h,
-            f"at most {LIMITS['max_schedule_h']:g} h (day 28) in the app",
-        )
+    _check_app_regimen(regimen)
     if sensitivity not in ("control", "epileptic"):
         raise input_error("sensitivity", sensitivity, "control or epileptic")
     ps = params or load_parameters()
