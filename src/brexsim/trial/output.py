@@ -156,10 +156,7 @@ def plot_trial(run: TrialRun, out_dir: Path) -> dict[str, Path]:
     ax.axhline(0, color="0.7", lw=0.8)
     ax.legend(fontsize=8)
     ax.set_title(f"{spec.name}: HAM-D-17 by arm (ANCOVA on baseline)")
-    fig.tight_layout()
-    paths["hamd"] = out_dir / "hamd.png"
-    fig.savefig(paths["hamd"], dpi=110)
-    plt.close(fig)
+    paths["hamd"] = _save_figure(fig, out_dir / "hamd.png")
 
     # exposure: typical-patient curve (scheduled regimen) + trial visit medians (5-95 %)
     fig, ax = plt.subplots(figsize=(7, 4.2))
@@ -186,10 +183,7 @@ def plot_trial(run: TrialRun, out_dir: Path) -> dict[str, Path]:
     ax.set_ylabel("plasma drug, total (ng/mL)")
     ax.set_title("Exposure (typical patient: scheduled regimen; points: trial visits)")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    paths["exposure"] = out_dir / "exposure.png"
-    fig.savefig(paths["exposure"], dpi=110)
-    plt.close(fig)
+    paths["exposure"] = _save_figure(fig, out_dir / "exposure.png")
 
     # biomarkers: mean (95 % CI) at the visits
     panels = [
@@ -219,10 +213,7 @@ def plot_trial(run: TrialRun, out_dir: Path) -> dict[str, Path]:
     for axb in axes[1]:
         axb.set_xlabel("time (h, symlog)")
     fig.suptitle("Biomarkers by arm (mean, 95 % CI)")
-    fig.tight_layout()
-    paths["biomarkers"] = out_dir / "biomarkers.png"
-    fig.savefig(paths["biomarkers"], dpi=110)
-    plt.close(fig)
+    paths["biomarkers"] = _save_figure(fig, out_dir / "biomarkers.png")
 
     # sedation events
     fig, ax = plt.subplots(figsize=(7, 3.8))
@@ -259,11 +250,18 @@ def plot_trial(run: TrialRun, out_dir: Path) -> dict[str, Path]:
     ax.set_ylabel("patients (%; 95 % Wilson CI)")
     ax.set_title("Sedation events over the course")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    paths["sedation"] = out_dir / "sedation.png"
-    fig.savefig(paths["sedation"], dpi=110)
-    plt.close(fig)
+    paths["sedation"] = _save_figure(fig, out_dir / "sedation.png")
     return paths
+
+
+def _save_figure(fig, path: Path) -> Path:  # type: ignore[no-untyped-def]
+    """Lay out, write (PNG, 110 dpi) and close one report figure; returns ``path``."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
 
 
 def _label_rates(regimen_name: str) -> list[float | None]:
