@@ -163,3 +163,15 @@ def test_batched_brexanolone_pk_is_simulate_pk_bit_for_bit():
             assert pk["endogenous_free"] == ref.endogenous_biophase_free_nM[0]
             seen += 1
     assert seen == 12
+
+
+def test_exact_inputs_reject_bad_input():
+    from brexsim.solve import BrexanoloneInputs
+
+    z = get_preset("zulresso")
+    with pytest.raises(BrexsimInputError, match="weight_kg"):
+        BrexanoloneInputs.from_regimens([z, z], np.array([70.0]))
+    with pytest.raises(BrexsimInputError, match="regimens"):
+        BrexanoloneInputs.from_regimens([get_preset("zuranolone-30mg")], np.array([70.0]))
+    with pytest.raises(BrexsimInputError, match="weight_kg"):
+        BrexanoloneInputs.from_regimens([z], np.array([np.nan]))

@@ -133,7 +133,7 @@ def simulate(
     typical : use a typical 70-kg patient (baseline HAM-D 28.6, all random effects 0)
     monitoring : apply the label's monitoring rules to IV regimens (interruptions feed back)
     solver : options of the batched in vivo solve, default ``{}``. ``"inputs"``: ``"exact"``
-        (brexanolone default: the closed-form PK and the tone index are evaluated inside the
+        (brexanolone default: the PK states and the tone index are integrated inside the
         right-hand side, the solver stops only at each patient's rate changes;
         :func:`brexsim.solve.solve_in_vivo_exact_batch`) or ``"grid"`` (zuranolone, and a
         cross-check for brexanolone: inputs on a 0.25-h grid, linearly interpolated;
@@ -194,7 +194,7 @@ def simulate(
     keep = np.searchsorted(t, t_out)
     opts = _get_solver_options(solver, regs, drug)
     exact = opts.pop("inputs") == "exact"
-    # exact inputs: PK and tone are needed only at the output times (the solve evaluates them
+    # exact inputs: PK and tone are needed only at the output times (the solve integrates them
     # inside its right-hand side); grid inputs: on a 0.25-h grid plus the output times
     grid = t if exact else np.unique(np.concatenate([np.arange(0.0, t[-1] + 0.25, 0.25), t]))
     grid = grid[grid <= t[-1]]

@@ -197,13 +197,19 @@ class BrexanoloneInputs:
         sensitivity: str = "control",
     ) -> BrexanoloneInputs:
         """Build the inputs for patients with ``regimens`` (brexanolone) and weights (kg)."""
+        from brexsim.errors import input_error
         from brexsim.mechanism.gabaa import get_gabaa_params
         from brexsim.params import load_parameters
         from brexsim.pk.brexanolone import get_brexanolone_pk
 
         ps = params or load_parameters()
-        w = np.asarray(weight_kg, dtype=float)
+        w = np.atleast_1d(np.asarray(weight_kg, dtype=float))
         n = len(regimens)
+        if n == 0 or w.shape != (n,):
+            raise input_error("weight_kg", w.shape, f"one body weight per regimen ({n}), n >= 1")
+        drugs = sorted({r.drug for r in regimens})
+        if drugs != ["brexanolone"]:
+            raise input_error("regimens", drugs, "brexanolone (IV) regimens only")
         n_seg = max(1, max(len(r.segments) for r in regimens))
         n_jump = max(1, max(len(r.jump_times_h) for r in regimens))
         seg = np.zeros((n, -(-n_seg // 16) * 16, 3))
