@@ -16,6 +16,7 @@ import pandas as pd
 from shiny import Inputs, Outputs, Session, module, reactive, render, req, ui
 
 from brexsim.app import logic
+from brexsim.app.lactation import lactation_server
 from brexsim.app.logic import LIMITS, PatientSettings, format_error
 from brexsim.app.plots import (
     figure_png,
@@ -613,6 +614,9 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         res = pop_result()
         req(res is not None)
         yield figure_png(plot_population(res))
+
+    # ---------------------------------------------------------------- lactation
+    lactation_server(input, reg_a, settings, fmt)
 
     # ---------------------------------------------------------------- about
     @render.ui

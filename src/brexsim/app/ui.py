@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from shiny import module, ui
 
+from brexsim.app.lactation import lactation_panel
 from brexsim.app.logic import ASSAY_STIMULI, DELTA_STATE_LABELS, HORIZON_H, LIMITS
 from brexsim.dosing import get_preset, get_preset_names
 
@@ -269,7 +270,13 @@ def app_ui() -> ui.Tag:
         sidebar,
         ui.tags.head(ui.tags.style(_CSS)),
         ui.navset_card_underline(
-            patient_tab, assay_tab, compare_tab, population_tab, about_tab, id="tabs"
+            patient_tab,
+            assay_tab,
+            compare_tab,
+            population_tab,
+            lactation_panel(),
+            about_tab,
+            id="tabs",
         ),
         title="brexsim",
         window_title="brexsim",
