@@ -6,9 +6,10 @@ concentration; stops, resumptions and stops for good change each patient's regim
 TLR/cytokine + BDNF system (:mod:`brexsim.solve`) → HAM-D-17 (placebo course + fast GABAergic +
 slow immune/BDNF effect). Every output is labelled with its unit.
 
-What is not yet per patient: PK parameters (body weight is the only covariate and per-kg dosing
-makes concentrations weight independent), the basal TLR tone (typical value; the Balan
-calibration uses its own tables), the serum BDNF baseline (typical).
+PK is per patient: each patient's η (``eta_pk_*``) and special-population covariates
+(:mod:`brexsim.population.covariates`) scale her CL, volumes and absorption, and the monitoring
+rules see her own effect-site course. What is not yet per patient: the basal TLR tone (typical
+value; the Balan calibration uses its own tables), the serum BDNF baseline (typical).
 """
 
 from __future__ import annotations
@@ -174,7 +175,10 @@ def simulate(
     if len(drugs) != 1:
         raise input_error("regimen", sorted(drugs), "regimens of one drug per simulate() call")
     drug = drugs.pop()
-    regs, events, outcomes = _apply_sedation(regs, pop, drug, monitoring, ps)
+    from brexsim.population.covariates import get_pk_scales
+
+    scales = get_pk_scales(drug, pop.n, pop.random_effects, pop.covariates, ps)
+    regs, events, outcomes = _apply_sedation(regs, pop, drug, monitoring, ps, scales)
     end = max(r.end_of_treatment_h for r in regs)
     t = np.arange(0.0, end + 720.0 + 0.5, 1.0) if times_h is None else np.asarray(times_h, float)
     if (
@@ -214,14 +218,14 @@ def simulate(
     on_t = np.searchsorted(grid, t)
     endo_free = np.empty((n, 1))  # constant in time
     if drug == "brexanolone":  # closed form vectorised over the patients of each regimen
-        for rows, pk in _simulate_brexanolone_pk_groups(regs, pop.weight_kg, grid, ps):
+        for rows, pk in _simulate_brexanolone_pk_groups(regs, pop.weight_kg, grid, ps, scales):
             plasma_grid[rows] = pk["plasma_drug"]
             tone_grid[rows] = pk["biophase_free_drug"]  # the tone index replaces it below
             endo_free[rows] = pk["endogenous_free"]
             for name in ("plasma_drug", "plasma_total", "effect_site_drug", "biophase_free_drug"):
                 outs[name][rows] = pk[name][:, on_t]
     for i in range(n) if drug != "brexanolone" else ():
-        pk = simulate_pk(regs[i], float(pop.weight_kg[i]), grid, ps)
+        pk = simulate_pk(regs[i], float(pop.weight_kg[i]), grid, ps, _row(scales, i))
         plasma_grid[i] = pk.plasma_drug_ng_per_ml
         # zuranolone: its calibrated exposure/potency scale (hamd.zuranolone_exposure_scale)
         tone_grid[i] = scale_biophase_for_tone(pk.drug_biophase_free_nM, drug, ps)
@@ -246,7 +250,9 @@ def simulate(
         "reprogram_scale": re.get("infl_reprogram_scale"),
     }
     if exact:
-        inputs = BrexanoloneInputs.from_regimens(regs, pop.weight_kg, ps, sensitivity)
+        inputs = BrexanoloneInputs.from_regimens(
+            regs, pop.weight_kg, ps, sensitivity, scale=scales
+        )
         ys, ok = solve_in_vivo_exact_batch(t, inputs, workers=opts["workers"], **common)
     else:
         ys, ok = solve_in_vivo_batch(t, grid, plasma_grid, tone_grid, drug, **common, **opts)
@@ -297,12 +303,22 @@ def simulate(
     )
 
 
+def _row(scales: Mapping[str, np.ndarray], i: int) -> dict[str, float]:
+    """Patient ``i``'s PK multipliers."""
+    return {k: float(v[i]) for k, v in scales.items()}
+
+
 def _simulate_brexanolone_pk_groups(
-    regs: tuple[Regimen, ...], weight_kg: np.ndarray, grid: np.ndarray, ps: ParameterSet
+    regs: tuple[Regimen, ...],
+    weight_kg: np.ndarray,
+    grid: np.ndarray,
+    ps: ParameterSet,
+    scales: Mapping[str, np.ndarray] | None = None,
 ):  # type: ignore[no-untyped-def]
     """Yield ``(rows, pk)`` for blocks of <= 1024 patients sharing a regimen: ``pk`` holds
     ``(k, g)`` arrays ``plasma_drug``, ``plasma_total``, ``effect_site_drug``,
-    ``biophase_free_drug`` and the scalar ``endogenous_free`` on ``grid``.
+    ``biophase_free_drug`` and ``endogenous_free`` ``(k, 1)`` on ``grid``; ``scales``: the
+    patients' PK multipliers (:func:`brexsim.population.covariates.get_pk_scales`).
 
     The same arithmetic, in the same order, as :func:`brexsim.pk.simulate_pk` /
     :func:`brexsim.pk.brexanolone.simulate_closed_form` for one patient, broadcast over the
@@ -321,7 +337,15 @@ def _simulate_brexanolone_pk_groups(
     for key, members in groups.items():
         for lo in range(0, len(members), 1024):
             rows = np.asarray(members[lo : lo + 1024])
-            pks = [get_brexanolone_pk(float(w), ps) for w in weight_kg[rows]]
+            pks = [
+                get_brexanolone_pk(float(weight_kg[r]), ps, _row(scales, r) if scales else None)
+                for r in rows
+            ]
+            fu = (
+                np.asarray(scales["fu"], dtype=float)[rows, None]
+                if scales and "fu" in scales
+                else np.ones((len(rows), 1))
+            )
             lam = np.empty((len(rows), 2))
             a = np.empty((len(rows), 2))
             for j, pk in enumerate(pks):
@@ -349,8 +373,8 @@ def _simulate_brexanolone_pk_groups(
                     "plasma_drug": cp,
                     "plasma_total": total,
                     "effect_site_drug": ce,
-                    "biophase_free_drug": ce * brx["fu_plasma"] * brx["kp_uu_brain"] * nm,
-                    "endogenous_free": endo_free,
+                    "biophase_free_drug": ce * (brx["fu_plasma"] * fu) * brx["kp_uu_brain"] * nm,
+                    "endogenous_free": endo_free * fu,
                 },
             )
 
@@ -403,19 +427,29 @@ def _get_solver_options(
 
 
 def _apply_sedation(
-    regs: tuple[Regimen, ...], pop: Population, drug: str, monitoring: bool, ps: ParameterSet
+    regs: tuple[Regimen, ...],
+    pop: Population,
+    drug: str,
+    monitoring: bool,
+    ps: ParameterSet,
+    scales: Mapping[str, np.ndarray] | None = None,
 ) -> tuple[tuple[Regimen, ...], tuple[tuple[Any, ...], ...], dict[str, np.ndarray]]:
-    """Sedation outcomes and, for IV regimens, the monitoring rules (regimens change)."""
+    """Sedation outcomes and, for IV regimens, the monitoring rules (regimens change); each
+    patient's own PK (``scales``) sets her effect-site course; alcohol acts as a concomitant
+    CNS depressant (the labels list it with them)."""
     from brexsim.clinical.monitoring import apply_monitoring_rules, get_monitoring_rules
     from brexsim.clinical.sedation import (
         get_awake_effect_site,
         get_other_ae_times_h,
         get_sedation_gain,
     )
+    from brexsim.pk import get_brexanolone_pk
 
     re = pop.random_effects
     n = pop.n
-    cns = re.get("cns_depressant", np.zeros(n, dtype=bool))
+    cns = np.asarray(re.get("cns_depressant", np.zeros(n, dtype=bool)), dtype=bool)
+    alcohol = np.asarray(pop.covariates.get("alcohol", np.full(n, "false"))) == "true"
+    cns = cns | alcohol
     gain = get_sedation_gain(re["sedation_sensitivity"], drug, pop.antidepressant, cns, ps)
     b = re["sedation_background"]
     rules = get_monitoring_rules(ps)
@@ -441,7 +475,12 @@ def _apply_sedation(
             idx = np.asarray(members)
             sub = {k: v[idx] for k, v in re.items()}
             other_t = get_other_ae_times_h(sub, regs[key], rules.steps_per_h)
-            mon = apply_monitoring_rules(regs[key], b[idx], gain[idx], other_t, params=ps)
+            pks = None
+            if scales is not None and not _is_typical(scales, idx):
+                pks = [get_brexanolone_pk(70.0, ps, _row(scales, i)) for i in idx]
+            mon = apply_monitoring_rules(
+                regs[key], b[idx], gain[idx], other_t, pk=pks, params=ps
+            )
             out["somnolence"][idx] = mon.somnolence
             out["excessive_sedation"][idx] = mon.sedation_stop
             out["interruption"][idx] = mon.interrupted
@@ -454,13 +493,24 @@ def _apply_sedation(
     else:
         for key, members in groups.items():  # no infusion to stop: the maximum awake score
             idx = np.asarray(members)
-            _, ce, awake = get_awake_effect_site(regs[key], ps)
-            ce_max = float(ce[awake].max()) if awake.any() else 0.0
+            if scales is None or _is_typical(scales, idx):
+                _, ce, awake = get_awake_effect_site(regs[key], ps)
+                ce_max = np.full(len(idx), float(ce[awake].max()) if awake.any() else 0.0)
+            else:  # each patient's own PK
+                ce_max = np.empty(len(idx))
+                for j, i in enumerate(idx):
+                    _, ce, awake = get_awake_effect_site(regs[key], ps, _row(scales, i))
+                    ce_max[j] = float(ce[awake].max()) if awake.any() else 0.0
             s_max = b[idx] + gain[idx] * ce_max
             out["somnolence"][idx] = s_max > rules.somnolence_threshold
             out["excessive_sedation"][idx] = s_max > rules.excessive_threshold
             out["loss_of_consciousness"][idx] = s_max > rules.loc_threshold
     return tuple(new), tuple(events), out
+
+
+def _is_typical(scales: Mapping[str, np.ndarray], idx: np.ndarray) -> bool:
+    """True when every multiplier of the patients ``idx`` is exactly 1 (typical PK)."""
+    return all(bool(np.all(np.asarray(v)[idx] == 1.0)) for v in scales.values())
 
 
 def _get_hamd(

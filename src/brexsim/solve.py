@@ -13,7 +13,7 @@ the grid, linearly interpolated; grid points are the solver's jump times.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,8 +160,10 @@ class BrexanoloneInputs:
         (closed form; used for the PK state at the first output time)
     jump_ts_h : (n, J) the patient's rate-change times (solver jump times), padded by repeating
         the last one to a multiple of 32
-    mw_g_per_mol, free_nM_per_ng_per_ml, endogenous_free_nM : shared constants (TLR drug
-        molar mass; effect-site ng/mL -> free biophase nM; endogenous free allopregnanolone, nM)
+    mw_g_per_mol : shared constant (TLR drug molar mass)
+    free_nM_per_ng_per_ml, endogenous_free_nM : (n,) effect-site ng/mL -> free biophase nM and
+        the endogenous free allopregnanolone, nM (per patient: the unbound fraction can differ,
+        e.g. in hepatic impairment)
     gabaa : :class:`brexsim.mechanism.gabaa.GabaaParams` of the receptor state
 
     Examples
@@ -184,8 +186,8 @@ class BrexanoloneInputs:
     coef_e: np.ndarray
     jump_ts_h: np.ndarray
     mw_g_per_mol: float
-    free_nM_per_ng_per_ml: float
-    endogenous_free_nM: float
+    free_nM_per_ng_per_ml: np.ndarray
+    endogenous_free_nM: np.ndarray
     gabaa: Any
 
     @classmethod
@@ -195,8 +197,11 @@ class BrexanoloneInputs:
         weight_kg: np.ndarray,
         params=None,  # type: ignore[no-untyped-def]
         sensitivity: str = "control",
+        scale: Mapping[str, np.ndarray] | None = None,
     ) -> BrexanoloneInputs:
-        """Build the inputs for patients with ``regimens`` (brexanolone) and weights (kg)."""
+        """Build the inputs for patients with ``regimens`` (brexanolone) and weights (kg);
+        ``scale``: per-patient PK multipliers ``cl, v1, q, v2, fu``
+        (:func:`brexsim.population.covariates.get_pk_scales`; default typical)."""
         from brexsim.errors import input_error
         from brexsim.mechanism.gabaa import get_gabaa_params
         from brexsim.params import load_parameters
@@ -217,14 +222,21 @@ class BrexanoloneInputs:
         lam, coef = np.empty((n, 2)), np.empty((n, 2))
         lam_e, coef_e = np.empty((n, 3)), np.empty((n, 3))
         micro = np.empty((n, 5))
-        cache: dict[float, tuple[np.ndarray, ...]] = {}
+        cache: dict[tuple[float, ...], tuple[np.ndarray, ...]] = {}
+        keys = ("cl", "v1", "q", "v2")
+        sc = {k: np.asarray(scale[k], dtype=float) for k in keys if scale and k in scale}
+        for k, v in sc.items():
+            if v.shape != (n,):
+                raise input_error(f"scale.{k}", v.shape, f"one multiplier per regimen ({n},)")
         for i, (r, wi) in enumerate(zip(regimens, w, strict=True)):
-            if float(wi) not in cache:
-                pk = get_brexanolone_pk(float(wi), ps)
+            row = {k: float(v[i]) for k, v in sc.items()}
+            ck = (float(wi), *(row.get(k, 1.0) for k in keys))
+            if ck not in cache:
+                pk = get_brexanolone_pk(float(wi), ps, row)
                 la, a = pk.macro
                 c0 = a[0] * pk.ke0_per_h / (pk.ke0_per_h - la[0])
                 c1 = a[1] * pk.ke0_per_h / (pk.ke0_per_h - la[1])
-                cache[float(wi)] = (
+                cache[ck] = (
                     la,
                     a,
                     np.array([la[0], la[1], pk.ke0_per_h]),
@@ -240,7 +252,7 @@ class BrexanoloneInputs:
                         ]
                     ),
                 )
-            lam[i], coef[i], lam_e[i], coef_e[i], wk, micro[i] = cache[float(wi)]
+            lam[i], coef[i], lam_e[i], coef_e[i], wk, micro[i] = cache[ck]
             for j, sg in enumerate(r.segments):
                 seg[i, j] = (sg.start_h, sg.end_h, sg.rate_ug_per_kg_h * wk)
             jt = np.asarray(r.jump_times_h, dtype=float)
@@ -250,6 +262,9 @@ class BrexanoloneInputs:
             jumps[i, jt.size :] = jt[-1]
         brx = ps.get_layer("brexanolone_pk")
         nm = 1e3 / brx["mw_g_per_mol"]
+        fu = np.ones(n) if not scale or "fu" not in scale else np.asarray(scale["fu"], float)
+        if fu.shape != (n,) or not (np.isfinite(fu).all() and (fu > 0).all()):
+            raise input_error("scale.fu", fu.shape, f"({n},) finite multipliers > 0")
         return cls(
             segments=seg,
             k10_per_h=micro[:, 0],
@@ -263,9 +278,9 @@ class BrexanoloneInputs:
             coef_e=coef_e,
             jump_ts_h=jumps,
             mw_g_per_mol=float(tlr.get_tlr_parameters(ps)["mw_brexanolone"]),
-            free_nM_per_ng_per_ml=brx["fu_plasma"] * brx["kp_uu_brain"] * nm,
+            free_nM_per_ng_per_ml=(brx["fu_plasma"] * fu) * brx["kp_uu_brain"] * nm,
             endogenous_free_nM=brx["endogenous_ng_per_ml"]
-            * brx["fu_plasma"]
+            * (brx["fu_plasma"] * fu)
             * brx["kp_uu_brain"]
             * nm,
             gabaa=get_gabaa_params(ps, sensitivity),
@@ -305,13 +320,13 @@ class BrexanoloneInputs:
             "coef_e": jnp.asarray(self.coef_e[idx]),
             "jump_ts_h": jnp.asarray(self.jump_ts_h[idx]),
             "mw_g_per_mol": jnp.asarray(self.mw_g_per_mol),
-            "free_nM_per_ng_per_ml": jnp.asarray(self.free_nM_per_ng_per_ml),
-            "endogenous_free_nM": jnp.asarray(self.endogenous_free_nM),
+            "free_nM_per_ng_per_ml": jnp.asarray(self.free_nM_per_ng_per_ml[idx]),
+            "endogenous_free_nM": jnp.asarray(self.endogenous_free_nM[idx]),
             "gabaa": jax.tree_util.tree_map(jnp.asarray, self.gabaa),
         }
 
 
-_EXACT_SHARED = ("gabaa", "mw_g_per_mol", "free_nM_per_ng_per_ml", "endogenous_free_nM")
+_EXACT_SHARED = ("gabaa", "mw_g_per_mol")
 
 
 def _compiled_exact(rtol: float, atol: float):  # type: ignore[no-untyped-def]

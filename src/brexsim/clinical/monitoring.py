@@ -63,6 +63,7 @@ __all__ = [
     "get_monitoring_rules",
     "get_segment_table",
     "get_step_matrices",
+    "get_step_matrices_batch",
 ]
 
 #: Event codes of the rule engine (0 = no event).
@@ -250,6 +251,27 @@ def get_step_matrices(pk: BrexanolonePK, step_h: float) -> tuple[np.ndarray, np.
     m[0, 3] = 1.0
     e = expm(m * step_h)
     return e[:3, :3], e[:3, 3]
+
+
+def get_step_matrices_batch(
+    pks: Sequence[BrexanolonePK], step_h: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`get_step_matrices` for ``n`` patients, as ``(3, 3, n)`` and ``(3, n)`` arrays
+    (patients last, so the rule engine's ``phi[i, j]`` is a per-patient vector).
+
+    >>> phi, gam = get_step_matrices_batch([get_brexanolone_pk(70.0)] * 2, 1 / 12)
+    >>> phi.shape, bool(np.allclose(phi[..., 0], get_step_matrices(get_brexanolone_pk(70.0),
+    ...     1 / 12)[0]))
+    ((3, 3, 2), True)
+    """
+    m = np.zeros((len(pks), 4, 4))
+    for i, pk in enumerate(pks):
+        k10, k12 = pk.cl_L_per_h / pk.v1_L, pk.q_L_per_h / pk.v1_L
+        k21, v1, ke0 = pk.q_L_per_h / pk.v2_L, pk.v1_L / pk.weight_kg, pk.ke0_per_h
+        m[i, :3, :3] = [[-(k10 + k12), k21, 0.0], [k12, -k21, 0.0], [ke0 / v1, 0.0, -ke0]]
+        m[i, 0, 3] = 1.0
+    e = expm(m * step_h)
+    return np.moveaxis(e[:, :3, :3], 0, -1), np.moveaxis(e[:, :3, 3], 0, -1)
 
 
 def get_check_schedule(
@@ -546,7 +568,7 @@ def apply_monitoring_rules(
     gain_per_ng_per_ml: np.ndarray,
     other_ae_time_h: np.ndarray | None = None,
     rules: MonitoringRules | None = None,
-    pk: BrexanolonePK | None = None,
+    pk: BrexanolonePK | Sequence[BrexanolonePK] | None = None,
     params: ParameterSet | None = None,
     keep_effect_site: bool = False,
     record_events: bool = True,
@@ -568,9 +590,9 @@ def apply_monitoring_rules(
         Time of a non-sedation AE pause (NaN: none).
     rules : MonitoringRules, optional
         Default :func:`get_monitoring_rules`.
-    pk : BrexanolonePK, optional
+    pk : BrexanolonePK or one per patient, optional
         PK parameters (default: the table's, 70 kg; per-kg concentrations do not depend on
-        weight).
+        weight). One per patient gives each patient her own effect-site course (PK IIV).
     keep_effect_site : bool
         Keep the (n, K+1) effect-site trajectory.
     record_events : bool
@@ -609,7 +631,13 @@ def apply_monitoring_rules(
             raise input_error("other_ae_time_h", f"shape {o.shape}", f"({n},)")
         other = np.where(np.isfinite(o), np.round(np.nan_to_num(o, nan=-1.0) * spm), -1)
         other = other.astype(np.int32)
-    phi, gam = get_step_matrices(pk, rules.step_h)
+    if isinstance(pk, BrexanolonePK):
+        phi, gam = get_step_matrices(pk, rules.step_h)
+    else:  # one per patient: (3, 3, n) and (3, n), so phi[i, j] is a per-patient vector
+        pks = list(pk)
+        if len(pks) != n:
+            raise input_error("pk", len(pks), f"one BrexanolonePK or one per patient ({n})")
+        phi, gam = get_step_matrices_batch(pks, rules.step_h)
     thr = np.array(
         [
             rules.somnolence_threshold,

@@ -21,6 +21,7 @@ the awake-time maximum of the score.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import jax
@@ -135,10 +136,13 @@ def get_sedation_gain(
 
 
 def get_awake_effect_site(
-    regimen: Regimen, params: ParameterSet | None = None
+    regimen: Regimen,
+    params: ParameterSet | None = None,
+    scale: Mapping[str, float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Scheduled (uninterrupted) effect-site concentration of a typical patient on the engine
-    grid: ``(time_h, ce_ng_per_ml, awake)``; the grid runs to the end of treatment.
+    """Scheduled (uninterrupted) effect-site concentration of a typical patient (or of one
+    patient with PK multipliers ``scale``) on the engine grid: ``(time_h, ce_ng_per_ml,
+    awake)``; the grid runs to the end of treatment.
 
     >>> from brexsim.dosing import get_preset
     >>> t, ce, awake = get_awake_effect_site(get_preset("zulresso"))
@@ -153,7 +157,7 @@ def get_awake_effect_site(
     else:
         end = regimen.end_of_treatment_h
         t = np.arange(round(end * rules.steps_per_h) + 1) / rules.steps_per_h
-    ce = simulate_pk(regimen, 70.0, t, ps).effect_site_drug_ng_per_ml
+    ce = simulate_pk(regimen, 70.0, t, ps, scale).effect_site_drug_ng_per_ml
     awake = ~rules.is_asleep(regimen.start_clock_h + t)
     return t, ce, awake
 

@@ -14,6 +14,7 @@ cross-check. Plasma and effect-site concentrations are drug-attributable (endoge
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import jax
@@ -81,24 +82,45 @@ class BrexanolonePK:
         return float(np.log(2) / lam[0]), float(np.log(2) / lam[1])
 
 
-def get_brexanolone_pk(weight_kg: float, params: ParameterSet | None = None) -> BrexanolonePK:
-    """Scale the per-kg table values to one body weight (kg).
+def get_brexanolone_pk(
+    weight_kg: float,
+    params: ParameterSet | None = None,
+    scale: Mapping[str, float] | None = None,
+) -> BrexanolonePK:
+    """Scale the per-kg table values to one body weight (kg); ``scale`` multiplies the
+    individual ``cl``, ``v1``, ``q``, ``v2`` (``exp(eta)`` x covariate effects, from
+    :func:`brexsim.population.covariates.get_pk_scales`; other keys are ignored here).
 
     >>> get_brexanolone_pk(70.0).weight_kg
     70.0
+    >>> get_brexanolone_pk(70.0, scale={"cl": 2.0}).cl_L_per_h / get_brexanolone_pk(70.0).cl_L_per_h
+    2.0
     """
     w = float(weight_kg)
     if not np.isfinite(w) or not (20.0 <= w <= 250.0):
         raise input_error("weight_kg", weight_kg, "a body weight in [20, 250] kg")
     p = (params or load_parameters()).get_layer("brexanolone_pk")
+    f = _check_scale(scale, ("cl", "v1", "q", "v2"))
     return BrexanolonePK(
-        cl_L_per_h=p["cl_L_per_h_per_kg"] * w,
-        v1_L=p["v1_L_per_kg"] * w,
-        q_L_per_h=p["q_L_per_h_per_kg"] * w,
-        v2_L=p["v2_L_per_kg"] * w,
+        cl_L_per_h=p["cl_L_per_h_per_kg"] * w * f["cl"],
+        v1_L=p["v1_L_per_kg"] * w * f["v1"],
+        q_L_per_h=p["q_L_per_h_per_kg"] * w * f["q"],
+        v2_L=p["v2_L_per_kg"] * w * f["v2"],
         ke0_per_h=p["ke0_per_h"],
         weight_kg=w,
     )
+
+
+def _check_scale(scale: Mapping[str, float] | None, keys: tuple[str, ...]) -> dict[str, float]:
+    """The multipliers of ``keys`` (1 where absent), each finite and > 0."""
+    out = {k: 1.0 for k in keys}
+    for k, v in (scale or {}).items():
+        if k in out:
+            x = float(v)
+            if not np.isfinite(x) or x <= 0:
+                raise input_error(f"pk scale.{k}", v, "a finite multiplier > 0")
+            out[k] = x
+    return out
 
 
 def _segment_response(

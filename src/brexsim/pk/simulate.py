@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,6 +84,7 @@ def simulate_pk(
     weight_kg: float = 70.0,
     times_h: np.ndarray | None = None,
     params: ParameterSet | None = None,
+    scale: Mapping[str, float] | None = None,
 ) -> PKResult:
     """Simulate plasma and brain exposure of one patient (exact closed-form solutions).
 
@@ -96,6 +98,10 @@ def simulate_pk(
         Sorted output times; default :func:`get_default_times`.
     params : ParameterSet, optional
         Parameter tables (default: packaged).
+    scale : mapping, optional
+        The patient's PK multipliers (``exp(eta)`` x covariates;
+        :func:`brexsim.population.covariates.get_pk_scales`); ``fu`` scales the unbound
+        fraction. Default: the typical patient.
 
     Examples
     --------
@@ -115,27 +121,28 @@ def simulate_pk(
     nm_per_ng_allo = 1e3 / brx["mw_g_per_mol"]  # ng/mL -> nM
     endo_free = endo * brx["fu_plasma"] * brx["kp_uu_brain"] * nm_per_ng_allo
     if regimen.drug == "brexanolone":
-        pk = get_brexanolone_pk(weight_kg, ps)
+        pk = get_brexanolone_pk(weight_kg, ps, scale)
         cp, ce = simulate_closed_form(regimen, pk, t)
         layer, total = brx, cp + endo
     else:
         w = float(weight_kg)
         if not np.isfinite(w) or not (20.0 <= w <= 250.0):
             raise input_error("weight_kg", weight_kg, "a body weight in [20, 250] kg")
-        cp, ce = simulate_exact(regimen, get_zuranolone_pk(ps), t)
+        cp, ce = simulate_exact(regimen, get_zuranolone_pk(ps, scale), t)
         layer = ps.get_layer("zuranolone_pk")
         total = cp
     cp = np.maximum(cp, 0.0)  # exact solutions; clip round-off below zero at the far tail
     ce = np.maximum(ce, 0.0)
     nm = 1e3 / layer["mw_g_per_mol"]
+    fu = layer["fu_plasma"] * float((scale or {}).get("fu", 1.0))
     out = PKResult(
         time_h=t,
         plasma_drug_ng_per_ml=cp,
         plasma_endogenous_ng_per_ml=endo,
         plasma_total_ng_per_ml=total,
         effect_site_drug_ng_per_ml=ce,
-        drug_free_plasma_nM=cp * layer["fu_plasma"] * nm,
-        drug_biophase_free_nM=ce * layer["fu_plasma"] * layer["kp_uu_brain"] * nm,
+        drug_free_plasma_nM=cp * fu * nm,
+        drug_biophase_free_nM=ce * fu * layer["kp_uu_brain"] * nm,
         endogenous_biophase_free_nM=endo_free,
         drug=regimen.drug,
         weight_kg=float(weight_kg),

@@ -20,6 +20,7 @@ is zero-order over about the fed tmax (see the calibration record). The phase 1 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,20 +57,29 @@ class ZuranolonePK:
         return float(np.log(2) / ((s + d) / 2)), float(np.log(2) / ((s - d) / 2))
 
 
-def get_zuranolone_pk(params: ParameterSet | None = None) -> ZuranolonePK:
-    """Zuranolone parameters from the tables (no weight covariate is sourced).
+def get_zuranolone_pk(
+    params: ParameterSet | None = None, scale: Mapping[str, float] | None = None
+) -> ZuranolonePK:
+    """Zuranolone parameters from the tables (no weight covariate is sourced); ``scale``
+    multiplies the individual ``cl``, ``v2``, ``v3``, ``q``, ``ktr``
+    (:func:`brexsim.population.covariates.get_pk_scales`).
 
     >>> get_zuranolone_pk().n_transit >= 1
     True
+    >>> get_zuranolone_pk(scale={"cl": 0.5}).cl_L_per_h == get_zuranolone_pk().cl_L_per_h / 2
+    True
     """
+    from brexsim.pk.brexanolone import _check_scale
+
     p = (params or load_parameters()).get_layer("zuranolone_pk")
+    f = _check_scale(scale, ("cl", "v2", "v3", "q", "ktr"))
     return ZuranolonePK(
-        cl_L_per_h=p["cl_f_L_per_h"],
-        v2_L=p["v2_f_L"],
-        q_L_per_h=p["q_f_L_per_h"],
-        v3_L=p["v3_f_L"],
+        cl_L_per_h=p["cl_f_L_per_h"] * f["cl"],
+        v2_L=p["v2_f_L"] * f["v2"],
+        q_L_per_h=p["q_f_L_per_h"] * f["q"],
+        v3_L=p["v3_f_L"] * f["v3"],
         n_transit=max(1, round(p["n_transit_fed"])),
-        ktr_per_h=p["ktr_fed_per_h"],
+        ktr_per_h=p["ktr_fed_per_h"] * f["ktr"],
         d_fasted_h=p["d_fasted_h"],
         f_rel_fasted=p["f_rel_fasted"],
         ke0_per_h=p["ke0_per_h"],

@@ -28,14 +28,16 @@ Correlated log-normal IIV (an omega matrix) — what is wired and what is not:
 
 * wired (``simulate()`` uses them per patient): ``sedation_sensitivity``,
   ``infl_ic50_scale``, ``infl_reprogram_scale`` (log-normal multipliers, ``exp(eta)``) and
-  ``eta_placebo``, ``eta_drug``, ``sedation_background`` (normal, used as they are). With an
+  ``eta_placebo``, ``eta_drug``, ``sedation_background`` (normal, used as they are), and the PK
+  η ``eta_pk_cl``, ``eta_pk_v1``, ``eta_pk_q``, ``eta_pk_v2`` (brexanolone) and
+  ``eta_pk_cl_f``, ``eta_pk_v_f``, ``eta_pk_ktr`` (zuranolone; normal η, the PK applies
+  ``exp(eta)``; their table rows are variances, NONMEM's OMEGA). With an
   omega matrix these effects are redrawn jointly, ``eta ~ N(0, omega)``, replacing the layers'
   independent draws; :func:`get_default_omega` gives the calibrated variances (diagonal), so a
   spec that only adds correlations keeps every calibrated marginal.
-* not wired (no per-patient hook in ``simulate()`` yet): PK clearance and volumes (the
-  brexanolone model is per kg with weight the only covariate, and the monitoring rules use the
-  typical PK), the basal TLR tone (``infl_basal_tone_scale`` is drawn but the assembled model uses
-  the typical tone), the serum BDNF baseline, the GABA-A potency. Naming them is an error.
+* not wired (no per-patient hook in ``simulate()`` yet): the basal TLR tone
+  (``infl_basal_tone_scale`` is drawn but the assembled model uses the typical tone), the serum
+  BDNF baseline, the GABA-A potency. Naming them is an error.
 """
 
 from __future__ import annotations
@@ -80,7 +82,17 @@ IIV_EFFECTS: dict[str, tuple[str, str]] = {
     "eta_placebo": ("normal", "hamd.omega_placebo"),
     "eta_drug": ("normal", "hamd.omega_drug"),
     "sedation_background": ("normal", "sedation.background_sd"),
+    # PK eta (normal; the PK applies exp(eta)); the tables hold their variances (omega_*)
+    "eta_pk_cl": ("normal", "brexanolone_pk.omega_cl"),
+    "eta_pk_v1": ("normal", "brexanolone_pk.omega_v1"),
+    "eta_pk_q": ("normal", "brexanolone_pk.omega_q"),
+    "eta_pk_v2": ("normal", "brexanolone_pk.omega_v2"),
+    "eta_pk_cl_f": ("normal", "zuranolone_pk.omega_cl_f"),
+    "eta_pk_v_f": ("normal", "zuranolone_pk.omega_v_f"),
+    "eta_pk_ktr": ("normal", "zuranolone_pk.omega_ktr"),
 }
+#: Rows of IIV_EFFECTS that hold variances (the others hold SDs).
+_VARIANCE_ROWS = {v[1] for k, v in IIV_EFFECTS.items() if k.startswith("eta_pk_")}
 _IIV_STREAM = 6001
 _DROPOUT_STREAM = 6002
 
@@ -192,6 +204,10 @@ def concat_populations(parts: Sequence[Population]) -> Population:
             k: np.concatenate([np.asarray(p.random_effects[k]) for p in parts]) for k in keys
         },
         seed=parts[0].seed,
+        covariates={
+            k: np.concatenate([np.asarray(p.covariates[k]) for p in parts])
+            for k in parts[0].covariates
+        },
     )
 
 
@@ -205,7 +221,12 @@ def get_default_omega(effects: Sequence[str], params: ParameterSet | None = None
     for e in effects:
         if e not in IIV_EFFECTS:
             raise input_error("effects", e, f"one of {sorted(IIV_EFFECTS)}")
-    return np.diag([ps.value(IIV_EFFECTS[e][1]) ** 2 for e in effects])
+    return np.diag(
+        [
+            ps.value(IIV_EFFECTS[e][1]) ** (1 if IIV_EFFECTS[e][1] in _VARIANCE_ROWS else 2)
+            for e in effects
+        ]
+    )
 
 
 def apply_correlated_iiv(
@@ -241,7 +262,9 @@ def apply_correlated_iiv(
     re = dict(pop.random_effects)
     for j, e in enumerate(effects):
         re[e] = np.exp(eta[:, j]) if IIV_EFFECTS[e][0] == "lognormal" else eta[:, j].copy()
-    return Population(pop.ids, pop.weight_kg, pop.hamd_baseline, pop.antidepressant, re, pop.seed)
+    return Population(
+        pop.ids, pop.weight_kg, pop.hamd_baseline, pop.antidepressant, re, pop.seed, pop.covariates
+    )
 
 
 def sample_patients(
@@ -250,6 +273,7 @@ def sample_patients(
     criteria: InclusionCriteria | None = None,
     iiv: tuple[Sequence[str], np.ndarray] | None = None,
     params: ParameterSet | None = None,
+    covariate_shares: dict | None = None,
 ) -> Population:
     """The patients with these ids (any order, gaps allowed), identical to the same ids drawn by
     :func:`sample_population`; then the optional correlated IIV ``(effects, omega)``.
@@ -271,7 +295,13 @@ def sample_patients(
     breaks = np.flatnonzero(np.diff(srt) != 1) + 1
     parts = [
         sample_population(
-            len(run), seed, crit.hamd_min, crit.hamd_max, params=ps, first_id=int(run[0])
+            len(run),
+            seed,
+            crit.hamd_min,
+            crit.hamd_max,
+            params=ps,
+            first_id=int(run[0]),
+            covariate_shares=covariate_shares,
         )
         for run in np.split(srt, breaks)
     ]

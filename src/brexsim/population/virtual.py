@@ -13,6 +13,7 @@ import numpy as np
 
 from brexsim.errors import input_error
 from brexsim.params import ParameterSet, load_parameters
+from brexsim.population.covariates import sample_pk_etas, sample_special_covariates
 
 __all__ = ["Population", "get_patient_rng", "sample_covariates", "sample_population"]
 
@@ -36,8 +37,11 @@ class Population:
     weight_kg : kg
     hamd_baseline : HAM-D-17 points at baseline (inclusion criteria applied)
     antidepressant : bool array, concomitant antidepressant use
-    random_effects : ``{name: array}`` from each layer's sampler
+    random_effects : ``{name: array}`` from each layer's sampler and the PK η
+        (:func:`brexsim.population.covariates.sample_pk_etas`)
     seed : the seed used
+    covariates : ``{name: str array}`` special populations
+        (:data:`brexsim.population.covariates.COVARIATE_LEVELS`; missing = reference level)
     """
 
     ids: np.ndarray
@@ -46,6 +50,7 @@ class Population:
     antidepressant: np.ndarray
     random_effects: Mapping[str, np.ndarray] = field(default_factory=dict)
     seed: int = 0
+    covariates: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -62,6 +67,7 @@ class Population:
             self.antidepressant[idx],
             {k: v[idx] for k, v in self.random_effects.items()},
             self.seed,
+            {k: np.asarray(v)[idx] for k, v in self.covariates.items()},
         )
 
 
@@ -130,6 +136,8 @@ def sample_population(
     hamd_max: float = 52.0,
     params: ParameterSet | None = None,
     first_id: int = 0,
+    covariate_shares: Mapping[str, Mapping[str, float]] | None = None,
+    pk_variability: bool = False,
 ) -> Population:
     """Sample ``n`` virtual patients (ids ``first_id .. first_id + n - 1``).
 
@@ -141,6 +149,12 @@ def sample_population(
         Seed; patient ``i`` uses the stream ``default_rng([seed, i])``.
     hamd_min, hamd_max : float, points
         Inclusion criteria on baseline HAM-D-17 (Study 1: >= 26).
+    covariate_shares : ``{covariate: {level: share}}``, optional
+        Special populations (:func:`brexsim.population.covariates.sample_special_covariates`);
+        default: everyone at the reference level.
+    pk_variability : bool
+        Draw the PK η (``eta_pk_*``, Ω of :mod:`brexsim.params.popmodel`). Off by default
+        until the population-based calibration records are re-run with PK IIV.
 
     Examples
     --------
@@ -186,6 +200,9 @@ def sample_population(
                 effects.setdefault(name, []).append(np.asarray(v).ravel()[0])
     effects_arr = {k: np.asarray(v) for k, v in effects.items()}
     effects_arr["cns_depressant"] = cns
+    # PK eta and special populations from their own streams: every draw above is unchanged
+    if pk_variability:
+        effects_arr.update(sample_pk_etas(ids, seed, ps))
     return Population(
         ids=ids,
         weight_kg=w,
@@ -193,4 +210,5 @@ def sample_population(
         antidepressant=ad,
         random_effects=effects_arr,
         seed=int(seed),
+        covariates=sample_special_covariates(ids, seed, covariate_shares),
     )
