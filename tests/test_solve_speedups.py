@@ -160,7 +160,7 @@ def test_batched_brexanolone_pk_is_simulate_pk_bit_for_bit():
             np.testing.assert_array_equal(pk["plasma_total"][j], ref.plasma_total_ng_per_ml)
             np.testing.assert_array_equal(pk["effect_site_drug"][j], ref.effect_site_drug_ng_per_ml)
             np.testing.assert_array_equal(pk["biophase_free_drug"][j], ref.drug_biophase_free_nM)
-            assert pk["endogenous_free"] == ref.endogenous_biophase_free_nM[0]
+            assert pk["endogenous_free"][j, 0] == ref.endogenous_biophase_free_nM[0]
             seen += 1
     assert seen == 12
 
