@@ -105,3 +105,63 @@ def test_analyze_bad_options(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "--transform" in r.output
     r = runner.invoke(app, ["analyze", src, "--post-h", "48", "--out", str(tmp_path / "b")])
     assert r.exit_code == 2 and "24, 60 h" in r.output
+
+
+def _long(tmp_path: Path, name: str, keep=None, value=None) -> Path:  # type: ignore[no-untyped-def]
+    df = pd.read_csv(DATA / "handmade_long.csv", dtype=str)
+    if keep is not None:
+        df = df[keep(df)]
+    if value is not None:
+        df["value"] = value
+    p = tmp_path / name
+    df.to_csv(p, index=False)
+    return p
+
+
+def test_baseline_rows_only_is_one_clear_error(tmp_path: Path) -> None:
+    p = _long(tmp_path, "base.csv", keep=lambda d: d["time_h"].astype(float) == 0.0)
+    r = runner.invoke(app, ["analyze", str(p), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2, r.output
+    text = " ".join(r.output.split())
+    assert "only baseline rows found" in text and "Traceback" not in text
+    assert not (tmp_path / "o").exists()
+
+
+def test_all_missing_values_is_one_clear_error_not_empty_tables(tmp_path: Path) -> None:
+    p = _long(tmp_path, "nan.csv", value="")
+    r = runner.invoke(app, ["analyze", str(p), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2, r.output
+    text = " ".join(r.output.split())
+    assert "no complete pair" in text and "every pair has a missing value" in text
+    assert not (tmp_path / "o").exists()
+
+
+def test_out_that_is_a_file_or_unwritable_is_one_clear_error(tmp_path: Path) -> None:
+    src = str(DATA / "handmade_long.csv")
+    f = tmp_path / "f"
+    f.write_text("keep")
+    for out, words in ((f, "existing file"), ("/proc/brexsim", "can be written")):
+        r = runner.invoke(app, ["analyze", src, "--no-mixed", "--out", str(out)])
+        text = " ".join(r.output.split())
+        assert r.exit_code == 2 and words in text and "Traceback" not in text
+    assert f.read_text() == "keep"
+
+
+def test_a_failing_plot_keeps_the_tables_and_exits_3(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import brexsim.analysis.report as report
+
+    def boom(*a, **k):  # type: ignore[no-untyped-def]
+        raise RuntimeError("no subjects to draw")
+
+    monkeypatch.setattr(report, "plot_spaghetti", boom)
+    out = tmp_path / "res"
+    src = str(DATA / "handmade_long.csv")
+    r = runner.invoke(app, ["analyze", src, "--no-mixed", "--out", str(out)])
+    assert r.exit_code == 3, r.output
+    text = " ".join(r.output.split())
+    assert "drawing spaghetti.png failed" in text and "Traceback" not in text
+    s = json.loads((out / "summary.json").read_text())
+    assert s["status"] == "complete"
+    assert s["figures"] == "failed: spaghetti.png: RuntimeError: no subjects to draw"
+    assert len(pd.read_csv(out / "table.csv")) > 0 and (out / "hamd.csv").is_file()
+    assert not (out / "forest.png").exists() and not (out / "report.html").exists()

@@ -90,6 +90,7 @@ def test_trial_writes_every_output_with_replicates(tmp_path: Path) -> None:
     assert prov["brexsim_version"] and prov["parameter_hash"] and prov["seed"] == 7
     assert "trial" in prov["command"]
     assert s["n_patients"] == 16 and s["replicates"] == 2 and s["solver_block"] == 8
+    assert s["status"] == "complete" and s["figures"] == "complete"
     html = (out / "report.html").read_text()
     assert html.count("<img") == 4 and "Provenance" in html and "study1" not in html.lower()
     for png in ("hamd.png", "exposure.png", "biomarkers.png", "sedation.png"):
@@ -149,6 +150,55 @@ def test_bad_visits_and_missing_spec(tmp_path: Path) -> None:
     r = runner.invoke(app, ["trial", str(p), "--default", "--out", str(tmp_path / "o")])
     assert r.exit_code == 2
     assert not (tmp_path / "o").exists()
+
+
+def test_a_failing_figure_leaves_the_data_complete_and_exits_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import brexsim.trial.figures as figures
+
+    def boom(run, path):  # type: ignore[no-untyped-def]
+        raise RuntimeError("no ink")
+
+    monkeypatch.setattr(figures, "_plot_sedation", boom)
+    out = tmp_path / "res"
+    out.mkdir()
+    (out / "report.html").write_text("a stale report of an earlier run")
+    r = runner.invoke(app, ["trial", str(_write(tmp_path)), "--out", str(out), "--block", "8"])
+    assert r.exit_code == 3, r.output
+    assert "hamd_change_vs_placebo" in r.output  # the results table is printed first
+    errors = [ln for ln in r.output.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1 and "sedation.png" in errors[0] and "no ink" in errors[0]
+    assert "Traceback" not in r.output
+    s = json.loads((out / "summary.json").read_text())
+    assert s["status"] == "complete"
+    assert s["figures"] == "failed: sedation.png: RuntimeError: no ink"
+    for name in ("visits.parquet", "patients.parquet", "endpoints.csv"):
+        assert (out / name).stat().st_size > 0
+    assert len(pd.read_csv(out / "endpoints.csv")) > 0
+    # no figure of the failed drawing is kept, and the stale report is gone
+    assert not any((out / f).exists() for f in ("hamd.png", "sedation.png", "report.html"))
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_out_that_is_a_file_or_unwritable_fails_before_any_computation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import brexsim.trial.run as run_mod
+
+    def boom(*a, **k):  # type: ignore[no-untyped-def]
+        raise AssertionError("computation started")
+
+    monkeypatch.setattr(run_mod, "run_trial", boom)
+    f = tmp_path / "a-file"
+    f.write_text("x")
+    spec = str(_write(tmp_path))
+    for out, words in ((f, "an existing file"), ("/proc/brexsim-out", "can be written")):
+        r = runner.invoke(app, ["trial", spec, "--out", str(out)])
+        assert r.exit_code == 2, r.output
+        text = " ".join(r.output.split())
+        assert "--out" in text and words in text and "Traceback" not in text
+    assert f.read_text() == "x"
 
 
 @pytest.mark.slow

@@ -81,7 +81,14 @@ def test_food_column_and_zero_rate_frame(tmp_path):
 @pytest.mark.parametrize(
     ("text", "field", "value"),
     [
-        ("ID,TIME,AMT,EVID,CMT,FOO\n1,0,30,1,1,3\n", "columns", "FOO"),
+        ("ID,TIME,AMT,EVID,CMT,FOO\n1,0,30,1,1,x\n", "FOO", "x"),
+        ("ID,TIME,AMT,EVID,CMT,AGE,AGE\n1,0,30,1,1,3,3\n", "columns", "AGE"),
+        ("ID,TIME,AMT,EVID,CMT,AGE\n1,0,30,1,1,31\n1,24,30,1,1,32\n", "AGE", "31.0"),
+        ("ID,TIME,AMT,EVID,CMT,BLQ\n1,0,30,1,1,2\n", "BLQ", "2"),
+        ("ID,TIME,AMT,EVID,CMT,LLOQ\n1,0,30,1,1,-1\n", "LLOQ", "-1"),
+        ("ID,TIME,AMT,EVID,CMT,DVID\n1,0,30,1,1,1.5\n", "DVID", "1.5"),
+        (HEADER + "1,0,8.4,2.1,1,2,300\n", "WT", "300"),
+        (HEADER + "1,0,8.4,2.1,1,2,15\n", "WT", "15"),
         ("ID,TIME,AMT,EVID\n1,0,30,1\n", "columns", "CMT"),
         ("ID,TIME,AMT,EVID,CMT\n1,0,30,3,1\n", "EVID", "3"),
         ("ID,TIME,AMT,EVID,CMT\n1,0,30,7,1\n", "EVID", "7"),
@@ -113,3 +120,54 @@ def test_dataset_equality_is_structural():
     a = NonmemDataset({1: Regimen("zuranolone", oral_doses=((0, 30),))})
     b = NonmemDataset({1: Regimen("zuranolone", oral_doses=((0, 30),))})
     assert a == b
+
+
+def test_covariate_and_observation_columns_round_trip_exactly(tmp_path):
+    text = (
+        "ID,TIME,AMT,RATE,EVID,CMT,MDV,DV,WT,AGE,SEX,BLQ,LLOQ,DVID,CRCL\n"
+        "1,0,2.1,0.525,1,2,1,.,70,31,1,.,.,.,95.5\n"
+        "1,2,0,0,0,2,0,12.5,70,31,1,0,0.5,1,95.5\n"
+        "1,4,0,0,0,2,0,.,70,31,1,1,0.5,1,95.5\n"
+        "2,0,30,.,1,1,1,.,.,28,.,.,.,.,.\n"
+        "2,5,0,.,0,2,0,80.25,.,28,.,0,0.5,2,.\n"
+    )
+    ds = read_nonmem(_write(tmp_path, text))
+    assert list(ds.covariates.columns) == ["ID", "AGE", "SEX", "CRCL"]
+    cov = ds.covariates.set_index("ID")
+    assert cov.loc[1].tolist() == [31.0, 1.0, 95.5]
+    assert cov.loc[2, "AGE"] == 28.0 and cov.loc[2, ["SEX", "CRCL"]].isna().all()
+    assert list(ds.observations.columns) == ["ID", "TIME", "CMT", "DV", "DVID", "LLOQ", "BLQ"]
+    assert ds.observations["BLQ"].tolist() == [0.0, 1.0, 0.0]
+    assert ds.observations["DVID"].tolist() == [1.0, 1.0, 2.0]
+    assert ds.observations["DV"].isna().tolist() == [False, True, False]
+    assert ds.weights_kg == {1: 70.0}
+    out = write_nonmem(ds, tmp_path / "o.csv")
+    back = read_nonmem(out)
+    assert back == ds
+    assert write_nonmem(back, tmp_path / "o2.csv").read_text() == out.read_text()
+    # a changed covariate or observation flag is a different dataset
+    other = read_nonmem(_write(tmp_path, text.replace(",28,", ",29,"), "d2.csv"))
+    assert other != ds
+    other = read_nonmem(_write(tmp_path, text.replace(",1,0.5,1,", ",0,0.5,1,"), "d3.csv"))
+    assert other != ds
+
+
+def test_files_without_covariates_keep_an_empty_covariate_table(tmp_path):
+    ds = read_nonmem(_write(tmp_path, HEADER + "1,0,8.4,2.1,1,2,70\n"))
+    assert list(ds.covariates.columns) == ["ID"]
+    assert list(ds.observations.columns) == ["ID", "TIME", "CMT", "DV"]
+    assert ds == NonmemDataset(ds.regimens, ds.weights_kg)
+
+
+def test_binary_and_non_utf8_files_give_one_clear_error(tmp_path):
+    for name, data in (("b.csv", bytes(range(256)) * 4), ("l.csv", "ID,TIME,é\n".encode("latin-1"))):
+        p = tmp_path / name
+        p.write_bytes(data)
+        with pytest.raises(BrexsimInputError, match="a text file .*byte \\d+ is binary") as e:
+            read_nonmem(p)
+        assert e.value.field == "NONMEM file"
+
+
+def test_a_trailing_separator_column_is_ignored(tmp_path):
+    ds = read_nonmem(_write(tmp_path, "ID,TIME,AMT,EVID,CMT,\n1,0,30,1,1,\n"))
+    assert list(ds.covariates.columns) == ["ID"]

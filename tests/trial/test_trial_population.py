@@ -96,7 +96,11 @@ def test_default_omega_keeps_the_calibrated_marginals() -> None:
     ps = load_parameters()
     effects = sorted(IIV_EFFECTS)
     om = get_default_omega(effects, ps)
-    np.testing.assert_allclose(np.diag(om), [ps.value(IIV_EFFECTS[e][1]) ** 2 for e in effects])
+    # PK etas are stated as variances (omega_cl ...), the older effects as SDs
+    expected = [
+        ps.value(IIV_EFFECTS[e][1]) ** (1 if e.startswith("eta_pk_") else 2) for e in effects
+    ]
+    np.testing.assert_allclose(np.diag(om), expected)
     pop = apply_correlated_iiv(
         _synthetic(4000), ["sedation_sensitivity"], get_default_omega(["sedation_sensitivity"], ps)
     )

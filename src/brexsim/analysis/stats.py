@@ -256,6 +256,10 @@ def get_dz_ci(t: np.ndarray, n: np.ndarray, level: float = 0.95) -> tuple[np.nda
     The bounds ``lam_lo, lam_hi`` solve ``nct.cdf(t, n - 1, lam) = 1 - a/2`` and ``a/2``
     (Steiger & Fouladi 1997); the CI is ``lam / sqrt(n)``. Vectorised bisection.
 
+    Where the bisection does not converge (``|t|`` beyond about 1e6, when scipy's non-central
+    t is inaccurate) or the interval would leave out ``dz``, both bounds are ``nan`` (the
+    change table's ``note`` says so).
+
     Examples
     --------
     >>> lo, hi = get_dz_ci(np.array([3.0]), np.array([11]))
@@ -275,7 +279,8 @@ def get_dz_ci(t: np.ndarray, n: np.ndarray, level: float = 0.95) -> tuple[np.nda
     width = 10.0 + 2.0 * np.abs(tt)
 
     def solve(target: float) -> np.ndarray:
-        # nct.cdf(t, df, lam) decreases in lam
+        # nct.cdf(t, df, lam) decreases in lam; nan where it did not converge (|t| so large
+        # that scipy's non-central t cdf is inaccurate)
         left, right = tt - width, tt + width
         for _ in range(80):
             mid = 0.5 * (left + right)
@@ -283,12 +288,17 @@ def get_dz_ci(t: np.ndarray, n: np.ndarray, level: float = 0.95) -> tuple[np.nda
             go_right = c > target
             left = np.where(go_right, mid, left)
             right = np.where(go_right, right, mid)
-        return 0.5 * (left + right)
+        lam = 0.5 * (left + right)
+        off = np.abs(stats.nct.cdf(tt, dd, lam) - target) > 1e-6
+        return np.where(off, np.nan, lam)
 
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         lo[ok] = solve(1.0 - a) / np.sqrt(n[ok])
         hi[ok] = solve(a) / np.sqrt(n[ok])
+        dz = t / np.sqrt(n)
+        bad = ~((lo <= dz) & (dz <= hi))  # an interval that leaves out dz is not reported
+    lo[bad] = hi[bad] = np.nan
     return lo, hi
 
 
@@ -433,6 +443,12 @@ def _bh(p: np.ndarray) -> np.ndarray:
 
 
 def _post_indices(times: np.ndarray, post_h: Sequence[float] | float | None) -> list[int]:
+    if times.size < 2:
+        raise input_error(
+            "time_h",
+            [float(x) for x in times],
+            "baseline rows (0 h) and rows at a later time (only baseline rows found)",
+        )
     if post_h is None:
         return list(range(1, times.size))
     wanted = [post_h] if np.isscalar(post_h) else list(post_h)  # type: ignore[arg-type]
@@ -470,6 +486,12 @@ def compute_change_table(
     DataFrame
         Columns :data:`TABLE_COLUMNS`. Undefined statistics (too few pairs, no variation, no
         HAM-D) are NaN and the ``note`` column says why.
+
+    Raises
+    ------
+    BrexsimInputError
+        When the data have baseline rows only, or no line has a single complete pair (e.g.
+        every value missing): there is nothing to analyse.
 
     Examples
     --------
@@ -529,6 +551,8 @@ def compute_change_table(
             note.append(f"only {n} complete pair(s): tests need >= {MIN_PAIRS}")
         elif not np.isfinite(res["p_ttest"][i]):
             note.append("no variation in the changes")
+        elif np.isfinite(res["dz"][i]) and not np.isfinite(res["dz_ci_low"][i]):
+            note.append("dz CI not computable (|t| too large for the non-central t)")
         if no_hamd[i]:
             note.append("no HAMD17 at baseline and this time: no correlation")
         elif res["n_corr"][i] < MIN_PAIRS + 1:
@@ -540,6 +564,14 @@ def compute_change_table(
             note.append(f"{int(res['n_excluded'][i])} subject(s) without a complete pair")
         notes.append("; ".join(note))
     res["note"] = notes
+    if not (res["n"] > 0).any():
+        n_values = int(np.isfinite(cm.values).sum())
+        raise input_error(
+            "value",
+            f"{n_values} non-missing biomarker value(s), no complete pair",
+            "at least one subject with a biomarker value at baseline (0 h) and at a later "
+            "time (every pair has a missing value)",
+        )
     table = pd.DataFrame(res)
     table["n"] = table["n"].astype(int)
     table["n_corr"] = table["n_corr"].astype(int)

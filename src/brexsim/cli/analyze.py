@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from brexsim.cli._app import app, console, run_guarded
+from brexsim.cli._app import app, console
+from brexsim.cli._outputs import fail_figure, run_with_figures
 
 
 def _sha256(path: Path) -> str:
@@ -51,19 +52,11 @@ def analyze_command(
     correlation with HAM-D-17 improvement, mixed models; writes table.csv, plots,
     report.html and summary.json into OUT."""
 
-    def _run() -> None:
+    def _run() -> dict:
         from brexsim.analysis.data import read_biomarkers
-        from brexsim.analysis.report import (
-            build_analysis_sections,
-            figure_to_png,
-            plot_correlations,
-            plot_forest,
-            plot_spaghetti,
-            render_html_report,
-        )
         from brexsim.analysis.stats import TRANSFORMS, analyze_biomarkers
         from brexsim.errors import input_error
-        from brexsim.io.outputs import atomic_output_dir, write_json
+        from brexsim.io.outputs import atomic_output_dir, check_output_dir, write_json
         from brexsim.params import load_parameters
         from brexsim.provenance import make_provenance
 
@@ -71,6 +64,7 @@ def analyze_command(
             raise input_error("--transform", transform, f"one of {', '.join(TRANSFORMS)}")
         if not 0.0 < alpha < 1.0:
             raise input_error("--alpha", alpha, "a number in (0, 1)")
+        check_output_dir(out)
         data = read_biomarkers(file)
         with console.status("analysing"):
             result = analyze_biomarkers(
@@ -78,31 +72,13 @@ def analyze_command(
             )
         provenance = make_provenance(load_parameters(), seed=None)
         input_info = {"file": str(file), "sha256": _sha256(file), "n_rows": len(data)}
-        figures = {
-            "forest": figure_to_png(plot_forest(result.table, alpha=alpha)),
-            "spaghetti": figure_to_png(plot_spaghetti(data, transform=transform)),
-        }
-        last_post = result.post_h[-1]
-        if (data["analyte"] == "HAMD17").any():
-            figures["correlation"] = figure_to_png(
-                plot_correlations(
-                    data, result.table[result.table["time_h"] == last_post], last_post
-                )
-            )
         with atomic_output_dir(out) as tmp:
             result.table.to_csv(tmp / "table.csv", index=False)
             result.missing.to_csv(tmp / "missing.csv", index=False)
             result.hamd.to_csv(tmp / "hamd.csv", index=False)
             if result.mixed is not None:
                 result.mixed.to_csv(tmp / "mixed.csv", index=False)
-            for name, png in figures.items():
-                (tmp / f"{name}.png").write_bytes(png)
-            page = render_html_report(
-                f"Biomarker analysis: {file.name}",
-                build_analysis_sections(result, figures, input_info),
-                provenance,
-            )
-            (tmp / "report.html").write_text(page, encoding="utf-8")
+            data_files = sorted(p.name for p in tmp.iterdir())
             summary = {
                 "input": input_info,
                 "settings": {
@@ -112,14 +88,64 @@ def analyze_command(
                     "mixed": mixed,
                 },
                 "result": _finite(result.get_summary(alpha=alpha)),
-                "outputs": [*sorted(p.name for p in tmp.iterdir()), "summary.json"],
+                "status": "complete",
+                "figures": "pending",
+                "outputs": [*data_files, "summary.json"],
                 "provenance": provenance,
             }
             write_json(tmp / "summary.json", summary)
         _print_table(result, alpha)
+        summary = _draw(out, data, result, summary, input_info, provenance)
         console.print(f"wrote {out}/table.csv, report.html, summary.json and plots")
+        return summary
 
-    run_guarded(_run)
+    _, figure_error = run_with_figures(_run)
+    if figure_error is not None:
+        fail_figure(figure_error)
+
+
+def _draw(out, data, result, summary, input_info, provenance) -> dict:  # type: ignore[no-untyped-def]
+    """The plots and report.html, after the data (:func:`brexsim.io.outputs.draw_figures`)."""
+    from brexsim.analysis.report import (
+        build_analysis_sections,
+        figure_to_png,
+        plot_correlations,
+        plot_forest,
+        plot_spaghetti,
+        render_html_report,
+    )
+    from brexsim.io.outputs import draw_figures
+
+    alpha, transform = summary["settings"]["alpha"], result.transform
+    last_post = result.post_h[-1]
+    plots = {
+        "forest": lambda: plot_forest(result.table, alpha=alpha),
+        "spaghetti": lambda: plot_spaghetti(data, transform=transform),
+    }
+    if (data["analyte"] == "HAMD17").any():
+        plots["correlation"] = lambda: plot_correlations(
+            data, result.table[result.table["time_h"] == last_post], last_post
+        )
+    figures: dict[str, bytes] = {}
+
+    def draw(name: str):  # type: ignore[no-untyped-def]
+        def step(folder: Path) -> None:
+            figures[name] = figure_to_png(plots[name]())
+            (folder / f"{name}.png").write_bytes(figures[name])
+
+        return step
+
+    def report(folder: Path) -> None:
+        page = render_html_report(
+            f"Biomarker analysis: {Path(input_info['file']).name}",
+            build_analysis_sections(result, figures, input_info),
+            provenance,
+        )
+        (folder / "report.html").write_text(page, encoding="utf-8")
+
+    steps = [(f"{name}.png", draw(name)) for name in plots] + [("report.html", report)]
+    summary["outputs"] = [*summary["outputs"], *(name for name, _ in steps)]
+    return draw_figures(out, steps, summary)
 
 
 def _finite(x):  # type: ignore[no-untyped-def]

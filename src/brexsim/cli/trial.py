@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from brexsim.cli._app import app, console, run_guarded
+from brexsim.cli._app import app, console
+from brexsim.cli._outputs import fail_figure, run_with_figures
 from brexsim.errors import input_error
 
 #: Trials with at least this many patients use all CPU cores by default (a local Dask cluster);
@@ -29,6 +30,7 @@ def run_trial_command(
     """Validate the spec (before any computation), run it with a progress bar, write outputs."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from brexsim.io.outputs import check_output_dir
     from brexsim.trial.output import run_trial_to_dir
     from brexsim.trial.spec import load_trial_spec
 
@@ -45,6 +47,7 @@ def run_trial_command(
     if workers is not None and scheduler is not None:
         raise input_error("--workers", workers, "either --workers or --scheduler, not both")
     spec = load_trial_spec("study1" if default or spec_path is None else spec_path)
+    check_output_dir(out)
     if workers is None and scheduler is None and spec.n_patients >= AUTO_WORKERS_FROM:
         workers = max(1, os.cpu_count() or 1)
     if workers == 1:
@@ -99,8 +102,12 @@ def trial(
         "on --chunk, the patient order or the backend at a given block.",
     ),
 ) -> None:
-    """Run a virtual trial: per-patient visit values (Parquet), endpoints.csv, report.html."""
-    summary = run_guarded(
+    """Run a virtual trial: per-patient visit values (Parquet), endpoints.csv, report.html.
+
+    Exit status 3: the data outputs are written and complete, but a figure or the report failed
+    (named in the one error line; ``summary.json`` says ``"figures": "failed: ..."``).
+    """
+    summary, figure_error = run_with_figures(
         run_trial_command, spec, out, default, scheduler, workers, chunk, True, block
     )
     table = Table(title=f"{summary['trial']}: hour {summary['primary_visit_h']:g}")
@@ -126,3 +133,5 @@ def trial(
         f"{summary['n_patients']} patients in {summary['simulation_seconds']:.1f} s "
         f"({summary['backend']}); outputs in {out}"
     )
+    if figure_error is not None:
+        fail_figure(figure_error)

@@ -4,8 +4,13 @@ Columns and units
 -----------------
 Required: ``ID, TIME, AMT, EVID, CMT``. Optional: ``RATE, MDV, DV, ADDL, II, SS, WT`` and the
 brexsim extension ``FOOD`` (1 = oral dose taken with food, the default; 0 = fasted).
+Observation columns ``DVID`` (observation type, integer >= 0), ``LLOQ`` (limit of
+quantification, DV unit) and ``BLQ`` (1 = below it) are carried in
+:attr:`NonmemDataset.observations`. Every other column is a covariate (``AGE``, ``SEX``, ...):
+numbers (or missing), one value per ID, carried in :attr:`NonmemDataset.covariates`.
 
 * ``TIME`` h from the first dose; ``AMT`` mg; ``RATE`` mg/h; ``WT`` kg; ``II`` h.
+* ``WT``: one body weight per ID in :data:`brexsim.dosing.weights.WEIGHT_RANGE_KG`.
 * Compartments: ``CMT 1`` = oral depot (zuranolone doses), ``CMT 2`` = central (IV infusions
   and plasma observations), ``CMT 3`` = peripheral.
 * ``EVID``: 0 observation, 1 dose, 2 other event (marks the end of a zero-rate infusion frame).
@@ -17,7 +22,8 @@ brexsim extension ``FOOD`` (1 = oral dose taken with food, the default; 0 = fast
 * ``ADDL``/``II`` doses expand to the same regimen as explicit records.
 
 Numbers are written with 12 significant digits, and read values are rounded to 12 significant
-digits after unit conversion, so ``read_nonmem(write_nonmem(ds)) == ds``.
+digits (on reading and again after unit conversion), so ``read_nonmem(write_nonmem(ds)) == ds``.
+A binary or non-UTF-8 file, a duplicate column name and a non-numeric value are clear errors.
 """
 
 from __future__ import annotations
@@ -30,42 +36,80 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from brexsim.dosing.regimen import IVSegment, OralDose, Regimen
+from brexsim.dosing._nonmem_table import (
+    KNOWN,
+    OBSERVATION_COLUMNS,
+    REQUIRED,
+    check_records,
+    get_subject_values,
+    r12,
+    read_table,
+    records_to_regimen,
+    to_numbers,
+)
+from brexsim.dosing.regimen import Regimen
+from brexsim.dosing.weights import check_weight_kg
 from brexsim.errors import BrexsimInputError, input_error
 
 __all__ = [
     "CMT_CENTRAL",
     "CMT_DEPOT",
+    "OBSERVATION_COLUMNS",
     "NonmemDataset",
     "read_nonmem",
     "regimen_to_nonmem",
     "write_nonmem",
 ]
 
-REQUIRED = ("ID", "TIME", "AMT", "EVID", "CMT")
-OPTIONAL = ("RATE", "MDV", "DV", "ADDL", "II", "SS", "WT", "FOOD")
 CMT_DEPOT = 1
 CMT_CENTRAL = 2
 CMT_PERIPHERAL = 3
-_EVIDS = {0: "observation", 1: "dose", 2: "other event"}
+_r12 = r12
 
 
-def _r12(x: float) -> float:
-    return float(f"{x:.12g}")
+def _frame_equal(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    a, b = a.reset_index(drop=True), b.reset_index(drop=True)
+    return (
+        list(a.columns) == list(b.columns)
+        and a.shape == b.shape
+        and bool(np.array_equal(a.to_numpy(dtype=float), b.to_numpy(dtype=float), equal_nan=True))
+    )
+
+
+def _given_covariates(cov: pd.DataFrame) -> pd.DataFrame:
+    """Covariate rows with at least one value, sorted by ID (the canonical form)."""
+    if cov is None or len(cov.columns) <= 1:
+        return pd.DataFrame(columns=["ID"])
+    values = cov.drop(columns="ID")
+    return cov[values.notna().any(axis=1)].sort_values("ID", kind="stable")
 
 
 @dataclass(frozen=True)
 class NonmemDataset:
-    """Regimens (one per ID), body weights and observation records of a NONMEM dataset.
+    """Regimens (one per ID), body weights, observation records and covariates.
 
     Attributes
     ----------
     regimens : dict
         ``{ID: Regimen}``.
     weights_kg : dict
-        ``{ID: weight}``; needed for IV regimens.
+        ``{ID: weight}`` from ``WT``; needed for IV regimens.
     observations : DataFrame
-        Columns ``ID, TIME, CMT, DV`` of the EVID 0 records (may be empty).
+        Columns ``ID, TIME, CMT, DV`` of the EVID 0 records (may be empty), then those of
+        :data:`OBSERVATION_COLUMNS` (``DVID, LLOQ, BLQ``) present in the file.
+    covariates : DataFrame
+        One row per ID: ``ID`` and each covariate column of the file (``AGE``, ``SEX``, ...;
+        ``nan`` where an ID has no value). Only ``ID`` when the file has none.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "d.csv"
+    >>> rows = ["ID,TIME,AMT,EVID,CMT,DV,AGE,SEX", "1,0,30,1,1,.,31,1", "1,6,0,0,2,12.5,31,1"]
+    >>> _ = p.write_text("\\n".join(rows) + "\\n")
+    >>> ds = read_nonmem(p)
+    >>> ds.covariates.to_dict(orient="records")
+    [{'ID': 1, 'AGE': 31.0, 'SEX': 1.0}]
     """
 
     regimens: dict[int, Regimen]
@@ -73,59 +117,21 @@ class NonmemDataset:
     observations: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["ID", "TIME", "CMT", "DV"])
     )
+    covariates: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["ID"]))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, NonmemDataset):
             return NotImplemented
-        a = self.observations.reset_index(drop=True).astype(float)
-        b = other.observations.reset_index(drop=True).astype(float)
         return (
             self.regimens == other.regimens
             and self.weights_kg == other.weights_kg
-            and a.shape == b.shape
-            and bool(np.array_equal(a.to_numpy(), b.to_numpy(), equal_nan=True))
+            and _frame_equal(self.observations, other.observations)
+            and _frame_equal(
+                _given_covariates(self.covariates), _given_covariates(other.covariates)
+            )
         )
 
     __hash__ = None  # type: ignore[assignment]
-
-
-def _read_table(path: Path) -> pd.DataFrame:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise input_error("NONMEM file", str(path), f"a readable file ({exc.strerror})") from None
-    lines = [
-        ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith(("#", "@"))
-    ]
-    if not lines:
-        raise input_error("NONMEM file", str(path), "a header line and at least one record")
-    sep = "," if "," in lines[0] else r"\s+"
-    from io import StringIO
-
-    try:
-        df = pd.read_csv(StringIO("\n".join(lines)), sep=sep, dtype=str, engine="python")
-    except Exception as exc:
-        raise input_error("NONMEM file", str(path), f"a CSV or whitespace table ({exc})") from None
-    df.columns = [c.strip().upper() for c in df.columns]
-    return df
-
-
-def _numeric(df: pd.DataFrame, col: str, where: str, allow_missing: bool) -> pd.Series:
-    raw = df[col].astype(str).str.strip()
-    missing = raw.isin({"", ".", "nan", "NaN", "NA"})
-    vals = pd.to_numeric(raw.where(~missing, None), errors="coerce")
-    bad = (~missing & vals.isna()) | (~missing & ~np.isfinite(vals.fillna(0.0)))
-    if not allow_missing:
-        bad |= missing
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise input_error(
-            col,
-            df[col].iloc[i],
-            "a finite number" + ("" if allow_missing else " (required)"),
-            f"{where}, record {i + 1}",
-        )
-    return vals
 
 
 def read_nonmem(
@@ -155,61 +161,25 @@ def read_nonmem(
     """
     path = Path(path)
     where = path.name
-    df = _read_table(path)
-    unknown = [c for c in df.columns if c not in REQUIRED + OPTIONAL]
-    if unknown:
-        raise input_error(
-            "columns", unknown, f"only {list(REQUIRED)} and optional {list(OPTIONAL)}", where
-        )
+    df = read_table(path)
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
         raise input_error("columns", missing, f"required columns {list(REQUIRED)} present", where)
-    num = {c: _numeric(df, c, where, allow_missing=False) for c in REQUIRED}
-    for c in OPTIONAL:
-        if c in df.columns:
-            num[c] = _numeric(df, c, where, allow_missing=True)
+    num = {c: to_numbers(df, c, where, allow_missing=False) for c in REQUIRED}
+    extra = [c for c in df.columns if c not in REQUIRED]
+    for c in extra:
+        num[c] = to_numbers(df, c, where, allow_missing=True)
     t = pd.DataFrame(num)
     t["_row"] = np.arange(1, len(t) + 1)
+    check_records(t, df, where)
 
     def err(col: str, i: int, allowed: str) -> BrexsimInputError:
         return input_error(col, df[col].iloc[i], allowed, f"{where}, record {i + 1}")
 
-    for i, r in enumerate(t.itertuples(index=False)):
-        evid = r.EVID
-        if evid in (3, 4):
-            raise err("EVID", i, "0, 1 or 2 (EVID 3/4 resets are not supported)")
-        if evid not in _EVIDS:
-            raise err("EVID", i, "0 (observation), 1 (dose) or 2 (other event)")
-        if r.ID != int(r.ID) or r.ID < 0:
-            raise err("ID", i, "a non-negative integer")
-        if r.TIME < 0:
-            raise err("TIME", i, "a time >= 0 h")
-        if r.AMT < 0:
-            raise err("AMT", i, "an amount >= 0 mg")
-        if r.CMT not in (CMT_DEPOT, CMT_CENTRAL, CMT_PERIPHERAL):
-            raise err("CMT", i, "1 (depot), 2 (central) or 3 (peripheral)")
-        if "SS" in t and not pd.isna(r.SS) and r.SS != 0:
-            raise err("SS", i, "0 or missing (steady-state records are not supported)")
-        if "RATE" in t and not pd.isna(r.RATE):
-            if r.RATE in (-1, -2):
-                raise err("RATE", i, ">= 0 (RATE -1/-2, modelled rate/duration, not supported)")
-            if r.RATE < 0:
-                raise err("RATE", i, "a rate >= 0 mg/h")
-        if "WT" in t and not pd.isna(r.WT) and not (0 < r.WT <= 500):
-            raise err("WT", i, "a body weight in (0, 500] kg")
-        if "FOOD" in t and not pd.isna(r.FOOD) and r.FOOD not in (0, 1):
-            raise err("FOOD", i, "0 (fasted) or 1 (with food)")
-        addl = 0 if "ADDL" not in t or pd.isna(r.ADDL) else r.ADDL
-        ii = 0 if "II" not in t or pd.isna(r.II) else r.II
-        if addl < 0 or addl != int(addl):
-            raise err("ADDL", i, "a non-negative integer")
-        if addl > 0 and ii <= 0:
-            raise err("II", i, "a dosing interval > 0 h when ADDL > 0")
-        if addl > 0 and evid != 1:
-            raise err("ADDL", i, "0 on non-dose records")
-
+    covariate_cols = [c for c in extra if c not in KNOWN]
     regimens: dict[int, Regimen] = {}
     weights: dict[int, float] = {}
+    cov_rows = []
     for sid, g in t.groupby("ID", sort=False):
         sid = int(sid)
         if (np.diff(g["TIME"].to_numpy()) < 0).any():
@@ -219,91 +189,28 @@ def read_nonmem(
             )
             raise err("TIME", i, f"non-decreasing within ID {sid} (sort records by ID, TIME)")
         if "WT" in g:
-            w = g["WT"].dropna().unique()
-            if len(w) > 1:
-                raise input_error("WT", list(w), "one body weight per ID", f"{where}, ID {sid}")
-            if len(w) == 1:
-                weights[sid] = float(w[0])
-        regimens[sid] = _records_to_regimen(
+            w = get_subject_values(g, "WT", sid, where, "body weight")
+            if not math.isnan(w):
+                weights[sid] = w
+        cov_rows.append(
+            {"ID": sid, **{c: get_subject_values(g, c, sid, where) for c in covariate_cols}}
+        )
+        regimens[sid] = records_to_regimen(
             g, sid, weights.get(sid), drug, allow_above_studied, where
         )
-    obs = t.loc[t["EVID"] == 0, ["ID", "TIME", "CMT"]].copy()
-    obs["DV"] = t.loc[t["EVID"] == 0, "DV"] if "DV" in t else np.nan
+    is_obs = t["EVID"] == 0
+    obs = t.loc[is_obs, ["ID", "TIME", "CMT"]].copy()
+    obs["DV"] = t.loc[is_obs, "DV"] if "DV" in t else np.nan
+    for c in OBSERVATION_COLUMNS:
+        if c in t:
+            obs[c] = t.loc[is_obs, c]
+    first = {sid: k for k, sid in enumerate(regimens)}  # IDs in order of first appearance
+    obs = obs.iloc[np.argsort(obs["ID"].map(first).to_numpy(), kind="stable")]
     obs["ID"] = obs["ID"].astype(int)
     obs["CMT"] = obs["CMT"].astype(int)
-    return NonmemDataset(regimens, weights, obs.reset_index(drop=True))
-
-
-def _records_to_regimen(
-    g: pd.DataFrame,
-    sid: int,
-    weight: float | None,
-    drug: str | None,
-    allow: bool,
-    where: str,
-) -> Regimen:
-    ctx = f"{where}, ID {sid}"
-    doses = g[g["EVID"] == 1]
-    if doses.empty:
-        raise input_error("EVID", "no dose records", "at least one EVID 1 record per ID", ctx)
-    rate = doses["RATE"].fillna(0.0) if "RATE" in doses else pd.Series(0.0, index=doses.index)
-    addl = (
-        doses["ADDL"].fillna(0).astype(int) if "ADDL" in doses else pd.Series(0, index=doses.index)
-    )
-    ii = doses["II"].fillna(0.0) if "II" in doses else pd.Series(0.0, index=doses.index)
-    food = doses["FOOD"].fillna(1) if "FOOD" in doses else pd.Series(1, index=doses.index)
-    iv_events: list[tuple[float, float, float]] = []  # (time, amt, rate)
-    oral: list[OralDose] = []
-    for k in doses.index:
-        times = [float(doses.at[k, "TIME"]) + j * float(ii[k]) for j in range(int(addl[k]) + 1)]
-        amt, cmt, r = float(doses.at[k, "AMT"]), int(doses.at[k, "CMT"]), float(rate[k])
-        for tt in times:
-            if cmt == CMT_DEPOT:
-                if r != 0:
-                    raise input_error("RATE", r, "0 for oral doses into CMT 1", f"{ctx}, TIME {tt}")
-                oral.append(OralDose(tt, _r12(amt), bool(food[k])))
-            elif cmt == CMT_CENTRAL:
-                if r == 0 and amt > 0:
-                    raise input_error(
-                        "RATE",
-                        r,
-                        "> 0 for IV doses (IV boluses are not supported)",
-                        f"{ctx}, TIME {tt}",
-                    )
-                iv_events.append((tt, amt, r))
-            else:
-                raise input_error("CMT", cmt, "1 (oral depot) or 2 (IV central) for doses", ctx)
-    segments: list[IVSegment] = []
-    if iv_events:
-        if weight is None:
-            raise input_error("WT", "missing", "a body weight (kg) on IV records", ctx)
-        marks = sorted(float(x) for x in g.loc[g["EVID"] == 2, "TIME"])
-        iv_events.sort()
-        for n, (tt, amt, r) in enumerate(iv_events):
-            if r == 0:  # zero-rate frame: until the next IV record or EVID 2 mark
-                nxt = [e[0] for e in iv_events[n + 1 :] if e[0] > tt] + [m for m in marks if m > tt]
-                if not nxt:
-                    raise input_error(
-                        "RATE",
-                        0,
-                        "a later IV record or EVID 2 record to end a zero-rate infusion",
-                        f"{ctx}, TIME {tt}",
-                    )
-                segments.append(IVSegment(tt, min(nxt), 0.0))
-            else:
-                segments.append(IVSegment(tt, _r12(tt + amt / r), _r12(r * 1000.0 / weight)))
-    if drug is None:
-        drug = "brexanolone" if segments else "zuranolone"
-    try:
-        return Regimen(
-            drug=drug,
-            segments=tuple(segments),
-            oral_doses=tuple(oral),
-            name=f"ID {sid}",
-            allow_above_studied=allow,
-        )
-    except BrexsimInputError as exc:
-        raise input_error(exc.field, exc.value, exc.allowed, f"{ctx}; {exc.context}") from None
+    cov = pd.DataFrame(cov_rows, columns=["ID", *covariate_cols])
+    cov["ID"] = cov["ID"].astype(int)
+    return NonmemDataset(regimens, weights, obs.reset_index(drop=True), cov)
 
 
 def regimen_to_nonmem(
@@ -318,10 +225,9 @@ def regimen_to_nonmem(
     """
     rows = []
     if regimen.segments:
-        if weight_kg is None or not (0 < weight_kg <= 500) or not math.isfinite(weight_kg):
-            raise input_error(
-                "weight_kg", weight_kg, "a body weight in (0, 500] kg for IV regimens"
-            )
+        if weight_kg is None:
+            raise input_error("weight_kg", None, "a body weight (kg) for IV regimens")
+        weight_kg = check_weight_kg(weight_kg, "weight_kg")
         for s in regimen.segments:
             rate = _r12(s.rate_ug_per_kg_h * weight_kg / 1000.0)
             rows.append(
@@ -372,10 +278,12 @@ def write_nonmem(
     path: str | Path,
     weights_kg: Mapping[int, float] | float | None = None,
 ) -> Path:
-    """Write regimens (and observation records) as a NONMEM CSV file.
+    """Write regimens (and observation records and covariates) as a NONMEM CSV file.
 
-    Columns: ``ID,TIME,AMT,RATE,EVID,CMT,MDV,DV,WT`` (+ ``FOOD`` for oral regimens); missing
-    values are written as ``.``.
+    Columns: ``ID,TIME,AMT,RATE,EVID,CMT,MDV,DV,WT`` (+ ``FOOD`` for oral regimens, then the
+    observation columns ``DVID, LLOQ, BLQ`` and the covariates the dataset has, a covariate
+    repeated on every record of its ID); missing values are written as ``.``. The file is
+    written atomically.
 
     >>> import tempfile, pathlib
     >>> from brexsim.dosing import get_preset
@@ -384,47 +292,52 @@ def write_nonmem(
     >>> read_nonmem(p).regimens[1].segments == get_preset("zulresso").segments
     True
     """
+    from brexsim.io.outputs import write_text
+
+    cov = pd.DataFrame(columns=["ID"])
     if isinstance(dataset, NonmemDataset):
         regimens, weights, obs = dataset.regimens, dict(dataset.weights_kg), dataset.observations
+        cov = dataset.covariates if dataset.covariates is not None else cov
     else:
         regimens, obs = dict(dataset), None
         if isinstance(weights_kg, Mapping):
             weights = dict(weights_kg)
         else:
             weights = {k: weights_kg for k in regimens} if weights_kg is not None else {}
+    obs_cols = [c for c in OBSERVATION_COLUMNS if obs is not None and c in obs.columns]
+    cov_cols = [c for c in cov.columns if c != "ID"]
+    cov_of = {int(r["ID"]): r for _, r in cov.iterrows()}
     frames = []
     for sid, reg in regimens.items():
         d = regimen_to_nonmem(reg, sid, weights.get(sid))
+        for c in obs_cols:
+            d[c] = np.nan
         if obs is not None and len(obs):
             o = obs[obs["ID"] == sid]
             if len(o):
-                d = pd.concat(
-                    [
-                        d,
-                        pd.DataFrame(
-                            {
-                                "ID": sid,
-                                "TIME": o["TIME"].to_numpy(),
-                                "AMT": 0.0,
-                                "RATE": 0.0,
-                                "EVID": 0,
-                                "CMT": o["CMT"].to_numpy(),
-                                "FOOD": np.nan,
-                                "MDV": 0,
-                                "DV": o["DV"].to_numpy(),
-                                "WT": weights.get(sid, np.nan),
-                            }
-                        ),
-                    ],
-                    ignore_index=True,
-                )
+                rec = {
+                    "ID": sid,
+                    "TIME": o["TIME"].to_numpy(),
+                    "AMT": 0.0,
+                    "RATE": 0.0,
+                    "EVID": 0,
+                    "CMT": o["CMT"].to_numpy(),
+                    "FOOD": np.nan,
+                    "MDV": 0,
+                    "DV": o["DV"].to_numpy(),
+                    "WT": weights.get(sid, np.nan),
+                }
+                rec.update({c: o[c].to_numpy(dtype=float) for c in obs_cols})
+                d = pd.concat([d, pd.DataFrame(rec)], ignore_index=True)
+        for c in cov_cols:
+            d[c] = float(cov_of[sid][c]) if sid in cov_of else np.nan
         d = d.sort_values(["TIME", "EVID"], ascending=[True, False], kind="stable")
         frames.append(d)
     df = pd.concat(frames, ignore_index=True)
     cols = ["ID", "TIME", "AMT", "RATE", "EVID", "CMT", "MDV", "DV", "WT"]
     if df["FOOD"].notna().any():
         cols.append("FOOD")
-    path = Path(path)
+    cols += obs_cols + cov_cols
 
     def fmt(x: object) -> str:
         if x is None or (isinstance(x, float) and math.isnan(x)):
@@ -436,5 +349,4 @@ def write_nonmem(
     lines = [",".join(cols)]
     for rec in df[cols].itertuples(index=False):
         lines.append(",".join(fmt(v) for v in rec))
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return write_text(Path(path), "\n".join(lines) + "\n")

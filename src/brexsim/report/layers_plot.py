@@ -16,10 +16,14 @@ __all__ = ["plot_layers"]
 def plot_layers(res, path: str | Path, patient: int = 0, placebo=None, title: str = "") -> Path:  # type: ignore[no-untyped-def]
     """Panels: exposure, GABAergic tone, cytokines, BDNF, HAM-D (when simulated).
 
+    The HAM-D panel draws the expected score (``hamd_expected``, labelled "expected") when the
+    result has it, else the observed score with its rating noise (labelled so).
+
     ``placebo`` is an optional second result drawn as the reference in the HAM-D panel.
     """
     t_d = res.time_h / 24.0
-    panels = ["exposure", "tone", "cytokines", "bdnf"] + (["hamd"] if "hamd" in res.outputs else [])
+    has_hamd = "hamd" in res.outputs or "hamd_expected" in res.outputs
+    panels = ["exposure", "tone", "cytokines", "bdnf"] + (["hamd"] if has_hamd else [])
     fig, axes = plt.subplots(
         len(panels), 1, figsize=(8, 2.1 * len(panels)), sharex=True, constrained_layout=True
     )
@@ -50,11 +54,13 @@ def plot_layers(res, path: str | Path, patient: int = 0, placebo=None, title: st
             ax.plot(t_d, res.get("bdnf_change_sd")[patient], color="C4")
             ax.axhline(0.0, color="0.6", lw=0.8)
             ax.set_ylabel("serum BDNF\nchange (SD)", fontsize=8)
-        else:
-            ax.plot(t_d, res.get("hamd")[patient], label="drug", color="C0")
-            if placebo is not None and "hamd" in placebo.outputs:
-                ax.plot(t_d, placebo.get("hamd")[patient], "--", color="0.4", label="placebo")
-            ax.set_ylabel("HAM-D-17\n(expected)", fontsize=8)
+        else:  # the expected score when simulated, else the observed (noisy) one
+            name = "hamd_expected" if "hamd_expected" in res.outputs else "hamd"
+            ax.plot(t_d, res.get(name)[patient], label="drug", color="C0")
+            if placebo is not None and name in placebo.outputs:
+                ax.plot(t_d, placebo.get(name)[patient], "--", color="0.4", label="placebo")
+            which = "expected" if name == "hamd_expected" else "observed, with rating noise"
+            ax.set_ylabel(f"HAM-D-17\n({which})", fontsize=8)
             ax.legend(loc="upper right", fontsize=7)
         ax.tick_params(labelsize=8)
     axes[-1].set_xlabel("days from the first dose")

@@ -18,8 +18,12 @@ dropped out is missing from later visits; no imputation, no MMRM — statsmodels
 
 With several replicate trials (:func:`pool_replicates`) each replicate has its own rows and the
 pooled rows (``replicate = "all"``) give the mean estimate over replicates, the 2.5-97.5 %
-interval of the replicate estimates and ``n`` = the number of replicate trials; ``power`` is the
-share of replicates whose two-sided p for the difference vs the reference is < 0.05 (Wilson CI).
+interval of the replicate estimates (extended to the mean where a rare event puts the mean
+outside it) and ``n`` = the number of replicate trials; ``power`` is the share of replicates
+whose two-sided p for the difference vs the reference is < 0.05 (Wilson CI).
+
+Every row's interval contains its estimate (:func:`brexsim.report.intervals.check_interval`
+runs on each row as it is made).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from brexsim.errors import input_error
 from brexsim.params import ParameterSet, load_parameters
+from brexsim.report.intervals import check_interval
 
 __all__ = [
     "ENDPOINT_COLUMNS",
@@ -180,13 +185,27 @@ def fit_ancova(
 def get_rate_ci(k: int, n: int, method: str = "wilson") -> tuple[float, float, float]:
     """Rate ``k / n`` and its 95 % CI (Wilson by default; ``beta`` = Clopper-Pearson).
 
+    The interval always contains the rate: at ``k = 0`` the low bound is exactly 0 and at
+    ``k = n`` the high bound exactly 1 (the closed-form Wilson bounds of statsmodels round to
+    e.g. 2e-19 and 0.9999999999999999 there, which once put the rate outside its own interval
+    and crashed the sedation figure of a 1,000-per-arm trial). ``n = 0`` gives ``nan``.
+
     >>> [round(x, 4) for x in get_rate_ci(5, 40)]
     [0.125, 0.0546, 0.2611]
+    >>> get_rate_ci(0, 1000)[:2], get_rate_ci(7, 7)[::2]
+    ((0.0, 0.0), (1.0, 1.0))
     """
-    if n <= 0:
+    k, n = int(k), int(n)
+    if n < 0 or not 0 <= k <= max(n, 0):
+        raise input_error("k, n", (k, n), "event count k and patients n with 0 <= k <= n")
+    if n == 0:
         return (np.nan, np.nan, np.nan)
-    lo, hi = proportion_confint(int(k), int(n), alpha=0.05, method=method)
-    return (k / n, float(lo), float(hi))
+    lo, hi = proportion_confint(k, n, alpha=0.05, method=method)
+    rate = k / n
+    lo = 0.0 if k == 0 else float(lo)
+    hi = 1.0 if k == n else float(hi)
+    check_interval(f"{method} interval of {k}/{n}", rate, lo, hi)
+    return (rate, lo, hi)
 
 
 @dataclass(frozen=True)
@@ -212,6 +231,8 @@ class TrialOutcomes:
 
 
 def _row(arm, t, endpoint, est, lo, hi, n, p=np.nan) -> dict:  # type: ignore[no-untyped-def]
+    """One endpoint row; its interval is checked (:func:`check_interval`) before it exists."""
+    check_interval(f"{endpoint}, arm {arm}, {float(t):g} h", est, lo, hi)
     return {
         "arm": arm,
         "time_h": float(t),
@@ -337,6 +358,11 @@ def pool_replicates(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     interval of the replicate estimates, ``n`` = replicate trials; plus ``power`` (share of
     replicates with p < ``alpha`` for the difference vs the reference, Wilson CI).
 
+    From 40 replicates on, a rare event (one replicate in 40 with a non-zero rate) can put the
+    mean above the 97.5th percentile of the replicate estimates; the interval is then extended
+    to the mean, so that it is the smallest interval holding both the central 95 % of the
+    replicate estimates and their mean (an interval always contains its estimate).
+
     >>> t = pd.DataFrame({"arm": ["a"] * 4, "time_h": 60.0,
     ...     "endpoint": "hamd_change_vs_placebo", "estimate": [-4.0, -2.0, -6.0, -4.0],
     ...     "ci_low": 0.0, "ci_high": 0.0, "n": 80, "replicate": ["0", "1", "2", "3"],
@@ -351,8 +377,9 @@ def pool_replicates(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
         est = g["estimate"].to_numpy(dtype=float)
         est = est[np.isfinite(est)]
         if len(est):
+            m = float(est.mean())
             lo, hi = np.percentile(est, [2.5, 97.5])
-            rows.append(_row(a, t, e, est.mean(), lo, hi, len(est)))
+            rows.append(_row(a, t, e, m, min(float(lo), m), max(float(hi), m), len(est)))
         else:
             rows.append(_row(a, t, e, np.nan, np.nan, np.nan, 0))
         if e == "hamd_change_vs_placebo":
