@@ -250,9 +250,7 @@ def simulate(
         "reprogram_scale": re.get("infl_reprogram_scale"),
     }
     if exact:
-        inputs = BrexanoloneInputs.from_regimens(
-            regs, pop.weight_kg, ps, sensitivity, scale=scales
-        )
+        inputs = BrexanoloneInputs.from_regimens(regs, pop.weight_kg, ps, sensitivity, scale=scales)
         ys, ok = solve_in_vivo_exact_batch(t, inputs, workers=opts["workers"], **common)
     else:
         ys, ok = solve_in_vivo_batch(t, grid, plasma_grid, tone_grid, drug, **common, **opts)
@@ -450,7 +448,16 @@ def _apply_sedation(
     cns = np.asarray(re.get("cns_depressant", np.zeros(n, dtype=bool)), dtype=bool)
     alcohol = np.asarray(pop.covariates.get("alcohol", np.full(n, "false"))) == "true"
     cns = cns | alcohol
-    gain = get_sedation_gain(re["sedation_sensitivity"], drug, pop.antidepressant, cns, ps)
+    sens = re["sedation_sensitivity"]
+    if scales is not None:  # PK IIV explains part of the calibrated spread: keep the PD part
+        from brexsim.clinical.sedation_pk import split_sensitivity
+
+        etas = [k for k in re if k.startswith("eta_pk_")]
+        has_pk = np.zeros(n, dtype=bool)
+        for k in etas:
+            has_pk |= np.asarray(re[k], dtype=float) != 0.0
+        sens = split_sensitivity(sens, has_pk, drug, ps)
+    gain = get_sedation_gain(sens, drug, pop.antidepressant, cns, ps)
     b = re["sedation_background"]
     rules = get_monitoring_rules(ps)
     out = {
@@ -478,9 +485,7 @@ def _apply_sedation(
             pks = None
             if scales is not None and not _is_typical(scales, idx):
                 pks = [get_brexanolone_pk(70.0, ps, _row(scales, i)) for i in idx]
-            mon = apply_monitoring_rules(
-                regs[key], b[idx], gain[idx], other_t, pk=pks, params=ps
-            )
+            mon = apply_monitoring_rules(regs[key], b[idx], gain[idx], other_t, pk=pks, params=ps)
             out["somnolence"][idx] = mon.somnolence
             out["excessive_sedation"][idx] = mon.sedation_stop
             out["interruption"][idx] = mon.interrupted

@@ -131,6 +131,7 @@ def test_griffe_extension_doctests() -> None:
     import importlib.util
 
     import griffe  # noqa: F401  (dev extra; the extension imports it)
+
     spec = importlib.util.spec_from_file_location(
         "griffe_doctests", DOCS / "_hooks" / "griffe_doctests.py"
     )

@@ -160,10 +160,11 @@ def test_files_without_covariates_keep_an_empty_covariate_table(tmp_path):
 
 
 def test_binary_and_non_utf8_files_give_one_clear_error(tmp_path):
-    for name, data in (("b.csv", bytes(range(256)) * 4), ("l.csv", "ID,TIME,é\n".encode("latin-1"))):
+    latin = "ID,TIME,é\n".encode("latin-1")
+    for name, data in (("b.csv", bytes(range(256)) * 4), ("l.csv", latin)):
         p = tmp_path / name
         p.write_bytes(data)
-        with pytest.raises(BrexsimInputError, match="a text file .*byte \\d+ is binary") as e:
+        with pytest.raises(BrexsimInputError, match=r"a text file .*byte \d+ is binary") as e:
             read_nonmem(p)
         assert e.value.field == "NONMEM file"
 

@@ -93,7 +93,7 @@ def test_a_malformed_endpoint_table_is_an_internal_error_naming_the_quantity(tmp
     row = (e["arm"] == "placebo") & (e["endpoint"] == "loc_rate")
     e.loc[row, "ci_low"] = 2.168404344971009e-19  # what statsmodels gave for 0/1000
     run.endpoints = e
-    with pytest.raises(IntervalError, match="loc_rate, arm placebo.*above the estimate"):
+    with pytest.raises(IntervalError, match=r"loc_rate, arm placebo.*above the estimate"):
         plot_trial(run, tmp_path)
 
 

@@ -68,7 +68,7 @@ def test_reference_run_shape_and_ids(reference) -> None:  # type: ignore[no-unty
     assert list(run.visits_h) == VISITS
     assert run.n_tasks == 2 and len(store) == 12
     # the same patients as a direct simulate() at the visit times only
-    pop = sample_patients(np.arange(6), 42)
+    pop = sample_patients(np.arange(6), 42, pk_variability=True)  # the spec default
     direct = simulate(
         get_preset("zulresso"), pop, times_h=np.array(VISITS, float), seed=42, chunk=BLOCK
     )

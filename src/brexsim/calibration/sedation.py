@@ -237,6 +237,8 @@ def calibrate_sedation(
         if max(abs(a - c) for a, c in zip(old, (th_x, th_l, frac), strict=True)) < 2e-4:
             break
     values.update({"excessive_threshold": th_x, "loc_threshold": th_l, "resume_fraction": frac})
+    # --- 4. moments of log exposure under PK IIV (the PD split, clinical.sedation_pk) ---
+    values.update(get_pk_moment_values(ps))
     final = _with(load_parameters(), values)
     report: dict[str, Any] = {
         "seed": seed,
@@ -261,6 +263,19 @@ def calibrate_sedation(
     if write:
         write_parameter_values({f"sedation.{k}": v for k, v in values.items()})
     return report
+
+
+def get_pk_moment_values(params: ParameterSet | None = None) -> dict[str, float]:
+    """``{"pk_log_exposure_mean_<drug>", "pk_log_exposure_var_<drug>"}`` for both drugs
+    (:func:`brexsim.clinical.sedation_pk.get_pk_exposure_moments`)."""
+    from brexsim.clinical.sedation_pk import MOMENT_PRESETS, get_pk_exposure_moments
+
+    out = {}
+    for drug in MOMENT_PRESETS:
+        mean, var = get_pk_exposure_moments(drug, params=params)
+        out[f"pk_log_exposure_mean_{drug}"] = mean
+        out[f"pk_log_exposure_var_{drug}"] = var
+    return out
 
 
 def get_model_rates(

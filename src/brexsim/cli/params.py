@@ -61,11 +61,8 @@ def params_command(
             w.writerows(rows)
             return
         if fmt == "json":
-            typer.echo(
-                json.dumps(
-                    {"hash": ps.hash, "parameters": [dict(zip(cols, r)) for r in rows]}, indent=1
-                )
-            )
+            items = [dict(zip(cols, r, strict=True)) for r in rows]
+            typer.echo(json.dumps({"hash": ps.hash, "parameters": items}, indent=1))
             return
         table = Table(title=f"brexsim parameters (hash {ps.hash})", show_lines=False)
         for col in cols:

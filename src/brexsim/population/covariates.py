@@ -244,10 +244,6 @@ def get_label_advice(drug: str, covariates: Mapping[str, np.ndarray], n: int) ->
     cov = check_covariates(covariates, n)
     out = []
     for i in range(n):
-        msgs = [
-            msg
-            for (d, c, lv), msg in _ADVICE.items()
-            if d == drug and cov[c][i] == lv
-        ]
+        msgs = [msg for (d, c, lv), msg in _ADVICE.items() if d == drug and cov[c][i] == lv]
         out.append("; ".join(msgs))
     return out

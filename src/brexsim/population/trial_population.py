@@ -274,9 +274,11 @@ def sample_patients(
     iiv: tuple[Sequence[str], np.ndarray] | None = None,
     params: ParameterSet | None = None,
     covariate_shares: dict | None = None,
+    pk_variability: bool = False,
 ) -> Population:
     """The patients with these ids (any order, gaps allowed), identical to the same ids drawn by
-    :func:`sample_population`; then the optional correlated IIV ``(effects, omega)``.
+    :func:`sample_population` (with the same ``covariate_shares`` and ``pk_variability``); then
+    the optional correlated IIV ``(effects, omega)``.
 
     >>> a = sample_patients([7, 3, 4], 2)
     >>> b = sample_population(5, 2, first_id=3)
@@ -302,6 +304,7 @@ def sample_patients(
             params=ps,
             first_id=int(run[0]),
             covariate_shares=covariate_shares,
+            pk_variability=pk_variability,
         )
         for run in np.split(srt, breaks)
     ]

@@ -7,6 +7,9 @@ Files written by :func:`run_trial_to_dir` into the output folder (all or nothing
   chunk by chunk (bounded memory);
 * ``patients.parquet`` — one row per patient: covariates, dropout time, sedation and monitoring
   outcomes;
+* ``observations.parquet`` (when the spec has ``[observations]``) — simulated observed data,
+  :mod:`brexsim.trial.observe` (``replicate, arm, subject, time_h, dvid, dv, ipred, pred, blq,
+  lloq, unit``);
 * ``endpoints.csv`` — :mod:`brexsim.trial.stats` (columns ``arm, time_h, endpoint, estimate,
   ci_low, ci_high, n`` [``, replicate``]``, p_value``);
 * ``summary.json`` — provenance (version, parameter hash, seed, command), the spec, sizes,
@@ -45,18 +48,26 @@ DATA_FILES = ("visits.parquet", "patients.parquet", "endpoints.csv", "summary.js
 
 
 class ParquetSink:
-    """Appends each chunk's long frame and patient rows to two Parquet files."""
+    """Appends each chunk's long frame, patient rows and (when simulated) observations to
+    Parquet files (the third only when ``observations_path`` is given)."""
 
-    def __init__(self, visits_path: Path, patients_path: Path) -> None:
-        self.paths = (Path(visits_path), Path(patients_path))
-        self._writers: list[Any] = [None, None]
+    def __init__(
+        self, visits_path: Path, patients_path: Path, observations_path: Path | None = None
+    ) -> None:
+        self.paths = (Path(visits_path), Path(patients_path), observations_path)
+        self._writers: list[Any] = [None, None, None]
         self.rows = 0
+        self.observation_rows = 0
 
     def __call__(self, res: ChunkResult) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        for k, frame in enumerate((res.to_long_frame(), res.to_patient_frame())):
+        frames = [res.to_long_frame(), res.to_patient_frame()]
+        if self.paths[2] is not None and res.observations is not None:
+            frames.append(res.observations)
+            self.observation_rows += len(res.observations)
+        for k, frame in enumerate(frames):
             table = pa.Table.from_pandas(frame, preserve_index=False)
             if self._writers[k] is None:
                 self._writers[k] = pq.ParquetWriter(self.paths[k], table.schema)
@@ -152,7 +163,8 @@ def run_trial_to_dir(
     ps = load_parameters()
     t0 = time.perf_counter()
     with atomic_output_dir(out) as tmp:
-        sink = ParquetSink(tmp / "visits.parquet", tmp / "patients.parquet")
+        obs_path = tmp / "observations.parquet" if spec.observations is not None else None
+        sink = ParquetSink(tmp / "visits.parquet", tmp / "patients.parquet", obs_path)
 
         def on_chunk(res: ChunkResult) -> None:
             sink(res)
@@ -182,7 +194,17 @@ def run_trial_to_dir(
         )
         prov = make_provenance(ps, seed=spec.seed, command=command)
         summary = _finite(
-            _build_summary(run, chunk, block or SOLVER_BLOCK, backend, t_sim, sink.rows, ps, prov)
+            _build_summary(
+                run,
+                chunk,
+                block or SOLVER_BLOCK,
+                backend,
+                t_sim,
+                sink.rows,
+                ps,
+                prov,
+                sink.observation_rows,
+            )
         )
         write_json(tmp / "summary.json", summary)
     steps = [(f, _figure_step(name, run)) for name, f in FIGURES.items()]
@@ -203,6 +225,7 @@ def _build_summary(  # type: ignore[no-untyped-def]
     rows: int,
     ps,
     prov: dict[str, Any],
+    observation_rows: int = 0,
 ) -> dict[str, Any]:
     """``summary.json`` of a finished run (data complete, figures pending)."""
     spec = run.spec
@@ -213,7 +236,11 @@ def _build_summary(  # type: ignore[no-untyped-def]
         "spec_file": spec.source,
         "status": "complete",
         "figures": "pending",
-        "outputs": {"data": list(DATA_FILES), "figures": [*FIGURES.values(), "report.html"]},
+        "outputs": {
+            "data": list(DATA_FILES)
+            + (["observations.parquet"] if spec.observations is not None else []),
+            "figures": [*FIGURES.values(), "report.html"],
+        },
         "reference": spec.reference,
         "replicates": spec.replicates,
         "arms": [
@@ -229,12 +256,22 @@ def _build_summary(  # type: ignore[no-untyped-def]
             for a in spec.arms
         ],
         "visits_h": list(spec.visits_h),
+        "observations": None
+        if spec.observations is None
+        else {
+            "pk_times_h": list(spec.observations.pk_times_h),
+            "dvids": list(spec.observations.dvids),
+            "rows": observation_rows,
+            "residual_error": "brexsim params --population (SIGMA rows)",
+        },
         "population": {
             "hamd_baseline_min": spec.population.hamd_baseline_min,
             "hamd_baseline_max": spec.population.hamd_baseline_max,
             "weight_min_kg": spec.population.weight_min_kg,
             "weight_max_kg": spec.population.weight_max_kg,
             "antidepressant": spec.population.antidepressant,
+            "pk_variability": spec.population.pk_variability,
+            "covariates": spec.population.get_covariate_shares(),
             "iiv": None
             if spec.population.iiv is None
             else {

@@ -16,9 +16,16 @@ A spec names the trial, its seed and number of replicate trials, the inclusion c
     weight_max_kg = 160
     antidepressant = "allowed"   # or "excluded" / "only" (concomitant antidepressant use)
 
+    pk_variability = true     # optional (default true): PK IIV from the population model
+                              # (brexsim params --population); false = typical PK per kg
+
     [population.iiv]          # optional: correlated IIV, see brexsim.population.trial_population
     effects = ["infl_ic50_scale", "sedation_sensitivity"]
     omega = [[0.30, 0.05], [0.05, 0.36]]
+
+    [population.covariates]   # optional: shares of the labels' special populations
+    cyp3a4 = {strong_inhibitor = 0.1}   # the rest is the reference level ("none")
+    hepatic = {moderate = 0.05, severe = 0.02}
 
     [[arms]]
     name = "BRX90"
@@ -29,14 +36,18 @@ A spec names the trial, its seed and number of replicate trials, the inclusion c
     [visits]
     times_h = [0, 24, 60, 72, 168, 720]   # 0-2160 h; the baseline (0 h) is always simulated
 
+    [observations]            # optional: observations.parquet, simulated observed data (DV with
+                              # the layers' residual error and LLOQ flags)
+    pk_times_h = [1, 12, 24, 48, 60, 62, 72]   # plasma concentration sampling times, h
+    dvids = ["conc", "hamd", "tnf", "il6", "bdnf"]   # default: all (conc needs pk_times_h);
+                              # the others are observed at the visits
+
 Every problem is reported as one :class:`brexsim.errors.BrexsimInputError` naming the field, the
 value and what is allowed, before anything is computed (regimens are resolved here).
 """
 
 from __future__ import annotations
 
-import itertools
-import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -46,11 +57,19 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from brexsim.dosing.regimen import Regimen
 from brexsim.errors import BrexsimInputError, input_error
+from brexsim.trial._spec_parts import (
+    check_dvids,
+    check_omega,
+    check_shares,
+    check_times,
+    resolve_regimen,
+)
 
 __all__ = [
     "MAX_VISIT_H",
     "ArmSpec",
     "IIVSpec",
+    "ObservationSpec",
     "PopulationSpec",
     "TrialSpec",
     "get_default_spec_path",
@@ -85,7 +104,9 @@ class _Population(BaseModel):
     weight_min_kg: float | None = Field(default=None, gt=0)
     weight_max_kg: float | None = Field(default=None, gt=0)
     antidepressant: Literal["allowed", "excluded", "only"] = "allowed"
+    pk_variability: bool = True
     iiv: _IIV | None = None
+    covariates: dict[str, dict[str, float]] | None = None
 
 
 class _Arm(BaseModel):
@@ -101,12 +122,19 @@ class _Visits(BaseModel):
     times_h: list[float] = Field(min_length=1)
 
 
+class _Observations(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    pk_times_h: list[float] = Field(default_factory=list)
+    dvids: list[str] | None = None
+
+
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     trial: _Trial
     population: _Population = _Population()
     arms: list[_Arm] = Field(min_length=1)
     visits: _Visits
+    observations: _Observations | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +156,23 @@ class PopulationSpec:
     weight_max_kg: float | None = None
     antidepressant: str = "allowed"
     iiv: IIVSpec | None = None
+    pk_variability: bool = True
+    #: ``((covariate, ((level, share), ...)), ...)``, or None (everyone at the reference level)
+    covariates: tuple | None = None
+
+    def get_covariate_shares(self) -> dict[str, dict[str, float]] | None:
+        """``{covariate: {level: share}}`` for :func:`brexsim.population.sample_population`."""
+        if self.covariates is None:
+            return None
+        return {c: dict(lv) for c, lv in self.covariates}
+
+
+@dataclass(frozen=True)
+class ObservationSpec:
+    """Simulated observed data: the PK sampling times (h) and the observed quantities."""
+
+    pk_times_h: tuple[float, ...] = ()
+    dvids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,11 +210,18 @@ class TrialSpec:
     visits_h: tuple[float, ...]
     description: str = ""
     source: str = ""
+    observations: ObservationSpec | None = None
 
     @property
     def horizon_h(self) -> float:
         """The last visit, h (the simulation horizon)."""
         return self.visits_h[-1]
+
+    @property
+    def simulated_times_h(self) -> tuple[float, ...]:
+        """The visits and the PK sampling times, sorted (the times every patient is solved at)."""
+        pk = self.observations.pk_times_h if self.observations is not None else ()
+        return tuple(sorted(set(self.visits_h) | set(pk)))
 
     @property
     def n_patients(self) -> int:
@@ -209,56 +261,6 @@ def _pydantic_error(exc: ValidationError, where: str) -> BrexsimInputError:
     if err["type"] == "missing":
         return input_error(field, None, "a required key is missing", where)
     return input_error(field, err.get("input"), err["msg"], where)
-
-
-def _resolve_regimen(name: str, base: Path | None, field: str, where: str) -> Regimen:
-    from brexsim.dosing import get_preset_names, load_regimen
-
-    candidate: str | Path = name
-    if name not in get_preset_names():
-        p = Path(name)
-        if not p.is_absolute() and base is not None:
-            p = base / p
-        if not p.exists():
-            raise input_error(
-                field,
-                name,
-                f"a regimen preset {get_preset_names()} or an existing regimen file",
-                where,
-            )
-        candidate = p
-    try:
-        return load_regimen(candidate)
-    except BrexsimInputError as exc:
-        raise input_error(field, name, f"a valid regimen ({exc})", where) from None
-
-
-def _check_omega(iiv: _IIV, where: str) -> IIVSpec:
-    import numpy as np
-
-    from brexsim.population.trial_population import IIV_EFFECTS
-
-    for i, e in enumerate(iiv.effects):
-        if e not in IIV_EFFECTS:
-            raise input_error(
-                f"population.iiv.effects.{i}",
-                e,
-                f"one of the random effects simulate() uses per patient {sorted(IIV_EFFECTS)}",
-                where,
-            )
-    if len(set(iiv.effects)) != len(iiv.effects):
-        raise input_error("population.iiv.effects", iiv.effects, "unique names", where)
-    k = len(iiv.effects)
-    om = np.asarray(iiv.omega, dtype=float) if iiv.omega else np.zeros((0, 0))
-    if om.shape != (k, k) or not np.all(np.isfinite(om)):
-        raise input_error(
-            "population.iiv.omega", iiv.omega, f"a finite {k} x {k} matrix (one row per effect)"
-        )
-    if not np.allclose(om, om.T, rtol=0, atol=1e-12):
-        raise input_error("population.iiv.omega", iiv.omega, "a symmetric matrix", where)
-    if np.linalg.eigvalsh(om).min() < -1e-12 or np.any(np.diag(om) < 0):
-        raise input_error("population.iiv.omega", iiv.omega, "a positive semi-definite matrix")
-    return IIVSpec(tuple(iiv.effects), tuple(tuple(float(x) for x in row) for row in om))
 
 
 def parse_trial_spec(
@@ -317,31 +319,32 @@ def parse_trial_spec(
         raise input_error("trial.reference", reference, f"one of the arms {names}", where)
     if len(names) < 2:
         raise input_error("arms", names, "at least two arms (the reference and one other)", where)
-    times = m.visits.times_h
-    for i, t in enumerate(times):
-        if not (math.isfinite(t) and 0.0 <= t <= MAX_VISIT_H):
-            raise input_error(
-                f"visits.times_h.{i}", t, f"a time in [0, {MAX_VISIT_H:g}] h (90 days)", where
-            )
-    if any(b <= a for a, b in itertools.pairwise(times)):
-        raise input_error("visits.times_h", times, "strictly increasing times", where)
+    times = list(check_times(m.visits.times_h, "visits.times_h", where, MAX_VISIT_H))
     if max(times) <= 0.0:
         raise input_error("visits.times_h", times, "at least one visit after 0 h", where)
-    visits = tuple(float(t) for t in times)
+    visits = tuple(times)
     if visits[0] != 0.0:
         visits = (0.0, *visits)
+    obs = None
+    if m.observations is not None:
+        pk = check_times(m.observations.pk_times_h, "observations.pk_times_h", where, MAX_VISIT_H)
+        if pk and pk[-1] > visits[-1]:
+            raise input_error(
+                "observations.pk_times_h", pk[-1], f"<= the last visit ({visits[-1]:g} h)", where
+            )
+        obs = ObservationSpec(pk, check_dvids(m.observations.dvids, bool(pk), where))
     base = Path(base_dir) if base_dir is not None else None
     arms = tuple(
         ArmSpec(
             a.name,
             a.regimen,
-            _resolve_regimen(a.regimen, base, f"arms.{i}.regimen", where),
+            resolve_regimen(a.regimen, base, f"arms.{i}.regimen", where),
             int(a.n),
             float(a.dropout),
         )
         for i, a in enumerate(m.arms)
     )
-    iiv = _check_omega(pop.iiv, where) if pop.iiv is not None else None
+    iiv = IIVSpec(*check_omega(pop.iiv, where)) if pop.iiv is not None else None
     return TrialSpec(
         name=m.trial.name,
         seed=int(m.trial.seed),
@@ -354,11 +357,14 @@ def parse_trial_spec(
             pop.weight_max_kg,
             pop.antidepressant,
             iiv,
+            bool(pop.pk_variability),
+            check_shares(pop.covariates, where),
         ),
         arms=arms,
         visits_h=visits,
         description=m.trial.description,
         source=where,
+        observations=obs,
     )
 
 

@@ -9,24 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy.stats import beta
 
+from brexsim.validation.checks_clinical import check_hamd, check_label_covariates, check_sedation
 from brexsim.validation.records import Record, interval_record
+from brexsim.validation.stats import clopper_pearson
 
 __all__ = ["ALL_CHECKS", "clopper_pearson"]
-
-
-def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Exact binomial CI for ``k`` events in ``n``.
-
-    >>> lo, hi = clopper_pearson(13, 100)
-    >>> round(lo, 3), round(hi, 3)
-    (0.071, 0.212)
-    """
-    a = (1 - level) / 2
-    lo = 0.0 if k == 0 else float(beta.ppf(a, k, n - k + 1))
-    hi = 1.0 if k == n else float(beta.ppf(1 - a, k + 1, n - k))
-    return lo, hi
 
 
 def check_pk() -> list[Record]:
@@ -354,92 +342,6 @@ def check_inflammation() -> list[Record]:
     return out
 
 
-def check_sedation() -> list[Record]:
-    """Expected (large-n) somnolence, LOC and interruption rates inside the label's 95 % CIs."""
-    from brexsim.calibration.sedation import TARGETS, get_model_rates
-
-    rates = get_model_rates()
-    arm_id = {"zulresso": "brx90", "study1-brx60": "brx60", "placebo": "placebo"}
-    out = []
-    for key, (k, n, src) in TARGETS.items():
-        kind, arm = key.split(".", 1)
-        lo, hi = clopper_pearson(k, n)
-        if arm == "brexanolone":
-            model = rates["brexanolone_pooled"][kind if kind != "loc" else "loss_of_consciousness"]
-            rid = f"{kind}.study1.brexanolone"
-        else:
-            field = {
-                "somnolence": "somnolence",
-                "loc": "loss_of_consciousness",
-                "interruption": "interruption",
-            }[kind]
-            model = rates[arm][field]
-            rid = f"{'sedation' if kind == 'somnolence' else kind}.study1.{arm_id[arm]}"
-        out.append(
-            interval_record(
-                rid,
-                "sedation",
-                f"{kind} rate, {arm} (expected, large n)",
-                src,
-                k / n,
-                lo,
-                hi,
-                model,
-                "fraction",
-                f"95 % Clopper-Pearson CI of {k}/{n}",
-            )
-        )
-    rec = rates["recovery_min"]
-    out.append(
-        interval_record(
-            "sedation.recovery",
-            "sedation",
-            "median recovery after a sedation stop",
-            "Zulresso PI section 5.1 (recovery 15-60 min)",
-            37.5,
-            15.0,
-            60.0,
-            rec["median"],
-            "min",
-        )
-    )
-    return out
-
-
-def check_hamd() -> list[Record]:
-    """Study 1 (hour 60) and ROBIN (day 15) HAM-D targets: expected values of a large virtual
-    population of the HAM-D layer driven by the typical patient's mechanistic inputs."""
-    from brexsim.calibration.hamd import get_hamd_checks
-
-    out = []
-    for r in get_hamd_checks():
-        tol = r["tolerance"]
-        if isinstance(tol, list | tuple):
-            lo, hi, text = float(tol[0]), float(tol[1]), f"[{tol[0]:g}, {tol[1]:g}]"
-        elif tol is None:
-            lo = hi = None
-            text = "one-sided (see description)"
-        else:
-            lo, hi, text = r["target"] - float(tol), r["target"] + float(tol), f"± {float(tol):g}"
-        out.append(
-            Record(
-                id=r["id"],
-                layer="hamd",
-                description=r["description"],
-                source=r["source"],
-                target=r["target"],
-                tolerance=text,
-                model=r["model"],
-                passed=r["passed"],
-                lower=lo,
-                upper=hi,
-                unit="points",
-                note="n = 20,000 per arm; mechanistic inputs of the typical 70-kg patient",
-            )
-        )
-    return out
-
-
 def check_cytokines() -> list[Record]:
     """Balan 2023: 200 replicate single-arm studies (n = 11 basal, 10 stimulated).
 
@@ -535,4 +437,5 @@ ALL_CHECKS: dict[str, Callable[[], list[Record]]] = {
     "sedation": check_sedation,
     "hamd": check_hamd,
     "cytokines": check_cytokines,
+    "covariates": check_label_covariates,
 }
