@@ -786,11 +786,13 @@ def run_population(
     progress: Callable[[float, str], None] | None = None,
     cancel: threading.Event | None = None,
     params: ParameterSet | None = None,
+    pk_variability: bool = True,
 ) -> PopulationRun:
     """Simulate ``n`` (<= 1000) virtual patients of a Study 1-like population, in blocks of
     :data:`POPULATION_CHUNK`, reporting ``progress(fraction, message)`` after each block.
 
-    Patients come from :func:`brexsim.population.sample_population` (``seed``); with ``placebo``
+    Patients come from :func:`brexsim.population.sample_population` (``seed``; PK IIV from the
+    population model unless ``pk_variability=False``, as in trial specs); with ``placebo``
     the same patients also get the matching placebo. Response and remission are read at the
     end of treatment from the observed HAM-D-17 scores.
     """
@@ -805,7 +807,7 @@ def run_population(
         raise input_error("sensitivity", sensitivity, "control or epileptic")
     ps = params or load_parameters()
     t0 = time.perf_counter()
-    pop = sample_population(n, seed, params=ps)
+    pop = sample_population(n, seed, params=ps, pk_variability=bool(pk_variability))
     arms = [("drug", regimen)] + ([("placebo", get_placebo_regimen(regimen))] if placebo else [])
     blocks = [np.arange(lo, min(lo + POPULATION_CHUNK, n)) for lo in range(0, n, POPULATION_CHUNK)]
     total = len(arms) * len(blocks)

@@ -485,6 +485,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return
         cancel = threading.Event()
         placebo = bool(input.pop_placebo())
+        pk_iiv = bool(input.pop_pk_iiv())
         with job_lock:
             job.update(
                 cancel=cancel, progress=(0.0, "starting"), result=None, error=None, done=False
@@ -493,7 +494,14 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         def work() -> None:
             try:
                 res = logic.run_population(
-                    reg, n, seed, s.sensitivity, placebo, progress=_set_progress, cancel=cancel
+                    reg,
+                    n,
+                    seed,
+                    s.sensitivity,
+                    placebo,
+                    progress=_set_progress,
+                    cancel=cancel,
+                    pk_variability=pk_iiv,
                 )
                 with job_lock:
                     job["result"] = res

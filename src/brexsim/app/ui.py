@@ -242,6 +242,7 @@ def app_ui() -> ui.Tag:
             ),
             ui.input_numeric("pop_seed", "Seed", 1, min=0, max=LIMITS["max_seed"], step=1),
             ui.input_checkbox("pop_placebo", "With a placebo arm", True),
+            ui.input_checkbox("pop_pk_iiv", "PK variability (population model)", True),
             ui.div(
                 ui.input_action_button("pop_run", "Run population", class_="btn-primary"),
                 ui.input_action_button("pop_cancel", "Cancel", class_="btn-outline-secondary"),
