@@ -26,6 +26,7 @@ def run_trial_command(
     chunk: int = 128,
     progress: bool = True,
     block: int | None = None,
+    resume: bool = True,
 ) -> dict:
     """Validate the spec (before any computation), run it with a progress bar, write outputs."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -70,6 +71,7 @@ def run_trial_command(
             workers=workers,
             progress=lambda res: bar.advance(task, res.n),
             block=block,
+            resume=resume,
         )
     return summary
 
@@ -101,6 +103,12 @@ def trial(
         help="Patients per compiled solver block (advanced; default 64). Results do not depend "
         "on --chunk, the patient order or the backend at a given block.",
     ),
+    resume: bool = typer.Option(
+        True,
+        "--resume/--no-resume",
+        help="Reuse the tasks a crashed or killed run of the same trial into the same --out "
+        "finished (checkpoint next to --out); --no-resume starts afresh.",
+    ),
 ) -> None:
     """Run a virtual trial: per-patient visit values (Parquet), endpoints.csv, report.html.
 
@@ -108,7 +116,7 @@ def trial(
     (named in the one error line; ``summary.json`` says ``"figures": "failed: ..."``).
     """
     summary, figure_error = run_with_figures(
-        run_trial_command, spec, out, default, scheduler, workers, chunk, True, block
+        run_trial_command, spec, out, default, scheduler, workers, chunk, True, block, resume
     )
     table = Table(title=f"{summary['trial']}: hour {summary['primary_visit_h']:g}")
     for col in ("arm", "endpoint", "estimate", "95 % CI", "n", "p"):
@@ -129,9 +137,11 @@ def trial(
             f"{p:.3g}" if ok(p) else "",
         )
     console.print(table)
+    resumed = summary.get("resumed_tasks", 0)
+    note = f"; {resumed} of {summary['n_tasks']} tasks resumed from a checkpoint" if resumed else ""
     console.print(
         f"{summary['n_patients']} patients in {summary['simulation_seconds']:.1f} s "
-        f"({summary['backend']}); outputs in {out}"
+        f"({summary['backend']}{note}); outputs in {out}"
     )
     if figure_error is not None:
         fail_figure(figure_error)

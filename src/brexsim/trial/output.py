@@ -147,8 +147,14 @@ def run_trial_to_dir(
     progress: Callable[[ChunkResult], None] | None = None,
     command: str | None = None,
     block: int | None = None,
+    resume: bool = True,
 ) -> dict[str, Any]:
     """Run ``spec`` and write every output into ``out``; returns the summary.
+
+    Every finished task is checkpointed next to ``out``
+    (:class:`brexsim.trial.checkpoint.ChunkCheckpoint`); with ``resume`` (default) a rerun of
+    the same trial into the same folder after a crash or a kill loads the finished tasks
+    (``summary["resumed_tasks"]``). The checkpoint is removed once the data outputs are written.
 
     The data outputs (:data:`DATA_FILES`) are written first, all or nothing; then the figures
     and ``report.html``. A failure while drawing raises
@@ -158,9 +164,13 @@ def run_trial_to_dir(
     from brexsim.io.outputs import atomic_output_dir, check_output_dir, draw_figures, write_json
     from brexsim.params import load_parameters
     from brexsim.provenance import make_provenance
+    from brexsim.trial.checkpoint import ChunkCheckpoint, get_checkpoint_key
 
     out = check_output_dir(out)
     ps = load_parameters()
+    cp = ChunkCheckpoint(out, get_checkpoint_key(spec, ps.hash, chunk, block or SOLVER_BLOCK))
+    if not resume:
+        cp.clear()
     t0 = time.perf_counter()
     with atomic_output_dir(out) as tmp:
         obs_path = tmp / "observations.parquet" if spec.observations is not None else None
@@ -180,6 +190,7 @@ def run_trial_to_dir(
                 params=ps,
                 on_chunk=on_chunk,
                 block=block or SOLVER_BLOCK,
+                checkpoint=cp,
             )
         finally:
             sink.close()
@@ -207,6 +218,7 @@ def run_trial_to_dir(
             )
         )
         write_json(tmp / "summary.json", summary)
+    cp.clear()
     steps = [(f, _figure_step(name, run)) for name, f in FIGURES.items()]
     steps.append(("report.html", lambda d: _write_report(d, run, summary, prov)))
     return draw_figures(out, steps, summary)
@@ -285,6 +297,7 @@ def _build_summary(  # type: ignore[no-untyped-def]
         "chunk": chunk,
         "solver_block": block,
         "n_tasks": run.n_tasks,
+        "resumed_tasks": run.extra.get("resumed_tasks", 0),
         "simulation_seconds": round(t_sim, 3),
         "patients_per_second": round(len(run.subject) / max(t_sim, 1e-9), 3),
         "visit_rows": rows,

@@ -168,6 +168,28 @@ class TrialRun:
         )
 
 
+def _iter_with_checkpoint(  # type: ignore[no-untyped-def]
+    tasks: Sequence[ChunkTask], scheduler: Any, workers: int | None, ps, checkpoint, resumed
+) -> Iterator[ChunkResult]:
+    """Task results in task order: loaded from ``checkpoint`` where saved, else simulated
+    (and saved)."""
+    if checkpoint is None:
+        yield from iter_chunk_results(tasks, scheduler, workers, ps)
+        return
+    saved = {i: checkpoint.load(i) for i in sorted(checkpoint.done()) if i < len(tasks)}
+    saved = {i: r for i, r in saved.items() if r is not None}
+    todo = [i for i in range(len(tasks)) if i not in saved]
+    fresh = iter_chunk_results([tasks[i] for i in todo], scheduler, workers, ps)
+    for i in range(len(tasks)):
+        if i in saved:
+            resumed.append(i)
+            yield saved.pop(i)
+        else:
+            res = next(fresh)
+            checkpoint.save(i, res)
+            yield res
+
+
 def run_trial(
     spec: TrialSpec,
     chunk: int = 128,
@@ -178,6 +200,7 @@ def run_trial(
     order_seed: int | None = None,
     endpoints: bool = True,
     block: int = SOLVER_BLOCK,
+    checkpoint: Any = None,
 ) -> TrialRun:
     """Run a trial spec and compute its endpoint table.
 
@@ -191,6 +214,9 @@ def run_trial(
     order_seed : shuffle patients within arms before chunking (tests)
     block : patients per compiled solver block (:data:`SOLVER_BLOCK`)
     endpoints : compute the endpoint table (``TrialRun.endpoints``)
+    checkpoint : a :class:`brexsim.trial.checkpoint.ChunkCheckpoint`: finished tasks found
+        there are loaded, not simulated; every new task is saved there when it finishes
+        (``TrialRun.extra["resumed_tasks"]`` counts the loaded ones)
 
     Examples
     --------
@@ -216,7 +242,8 @@ def run_trial(
     units: dict[str, str] = {}
     task_s = 0.0
     visits = np.asarray(spec.visits_h)
-    for res in iter_chunk_results(tasks, scheduler, workers, ps):
+    resumed: list[int] = []
+    for res in _iter_with_checkpoint(tasks, scheduler, workers, ps, checkpoint, resumed):
         if on_chunk is not None:
             on_chunk(res)
         task_s += res.seconds
@@ -251,6 +278,7 @@ def run_trial(
         task_seconds=task_s,
         n_tasks=len(tasks),
     )
+    run.extra["resumed_tasks"] = len(resumed)
     if endpoints:
         from brexsim.trial.stats import compute_endpoints
 
