@@ -25,7 +25,7 @@ def _spec(seed: int = 4):
     )
 
 
-class _Killed(RuntimeError):
+class _KilledError(RuntimeError):
     pass
 
 
@@ -37,9 +37,9 @@ def test_killed_run_resumes_and_matches_a_fresh_run(tmp_path):
     def die_on_third(res):
         seen.append(res.n)
         if len(seen) == 3:
-            raise _Killed("simulated kill")
+            raise _KilledError("simulated kill")
 
-    with pytest.raises(_Killed):
+    with pytest.raises(_KilledError):
         run_trial_to_dir(spec, out, chunk=2, block=8, progress=die_on_third)
     assert not out.exists()  # nothing half-written
     cp = ChunkCheckpoint(out, get_checkpoint_key(spec, load_parameters().hash, 2, 8))
