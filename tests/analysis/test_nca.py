@@ -373,3 +373,21 @@ def test_zuranolone_single_oral_dose(tmp_path: Path) -> None:
     assert row["aucinf"] == pytest.approx(50.0 * 1000.0 / cl_f, rel=5e-3)
     assert row["cmax"] == float(c.max()) and row["tmax"] == float(t[int(np.argmax(c))])
     assert math.isnan(row["vss"]) and "CL/F" in row["flag"]
+
+
+def test_data_frame_with_nan_gives_the_named_error_not_a_traceback():
+    """pandas 3 keeps NaN under astype(str); a missing concentration must still be named."""
+    import numpy as np
+    import pandas as pd
+    import pytest
+
+    from brexsim.analysis.nca.data import read_nca_input
+    from brexsim.errors import BrexsimInputError
+
+    df = pd.DataFrame(
+        {"subject": [1, 1, 1], "time_h": [0, 1, 2], "conc": [np.nan, 5, 3], "dose_mg": [1] * 3}
+    )
+    with pytest.raises(BrexsimInputError, match="conc"):
+        read_nca_input(df)
+    df["blq"] = [1, 0, 0]
+    assert len(read_nca_input(df).samples) == 3

@@ -10,7 +10,8 @@ at ``pk_times_h``, and HAM-D-17, TNF-α, IL-6 and serum BDNF at the visits — e
   --population``). HAM-D is already an observed score (expected + residual, rounded to an
   integer in 0-52, :mod:`brexsim.clinical.hamd`): its ``ipred`` is the expected score;
 * ``blq``: ``dv < lloq`` where the quantity has an LLOQ (concentrations); ``dv`` is then NaN
-  (the flag says why), as a laboratory reports "< LLOQ";
+  (the flag says why), as a laboratory reports "< LLOQ". A sample without drug (``ipred = 0``:
+  placebo, before the first dose) is always BLQ (no additive error creates a false positive);
 * ``pred``: the typical patient's value (η = 0, 70 kg, baseline HAM-D 28.6) on the same
   regimen, for prediction-corrected VPCs.
 
@@ -157,6 +158,8 @@ def get_observation_frame(
         else:
             dv = add_residual_error(ipred, ids, seed, dvid, res["prop_var"], res["add_var"])
         lloq = res["lloq"]
+        if lloq is not None:  # no drug in the sample (placebo, before the dose): below the LLOQ
+            dv = np.where(ipred > 0.0, dv, 0.0)
         blq = dv < lloq if lloq is not None else np.zeros(dv.shape, dtype=bool)
         dv = np.where(blq, np.nan, dv)
         n, m = dv.shape

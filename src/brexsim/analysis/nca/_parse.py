@@ -112,9 +112,15 @@ def _read_text_table(path: Path) -> tuple[pd.DataFrame, list[int]]:
     return df, [n for n, _ in numbered[1:]]
 
 
+def _text(col: pd.Series) -> pd.Series:
+    """A column as text, missing values (NaN, None, NA) as "" (pandas 3 keeps NaN under
+    ``astype(str)``)."""
+    return col.astype(object).where(col.notna(), "").astype(str)
+
+
 def _numbers(df: pd.DataFrame, col: str, src: str, required: bool, allowed: str) -> np.ndarray:
     """Column as floats (NaN = missing); a non-number or a required blank raises."""
-    raw = df[col].astype(str).str.strip()
+    raw = _text(df[col]).str.strip()
     out = np.full(len(raw), np.nan)
     for i, v in enumerate(raw):
         if v.lower() in _MISSING:
@@ -134,7 +140,7 @@ def _numbers(df: pd.DataFrame, col: str, src: str, required: bool, allowed: str)
 def _flags(df: pd.DataFrame, col: str, src: str) -> np.ndarray:
     truth = {"1": True, "0": False, "true": True, "false": False, "yes": True, "no": False}
     out = np.zeros(len(df), dtype=bool)
-    for i, v in enumerate(df[col].astype(str).str.strip().str.lower()):
+    for i, v in enumerate(_text(df[col]).str.strip().str.lower()):
         if v in _MISSING:
             continue
         if v not in truth and v not in ("1.0", "0.0"):

@@ -45,6 +45,7 @@ from brexsim.analysis.nca._parse import (
     _per_subject_value,
     _read_text_table,
     _Source,
+    _text,
     _where,
 )
 from brexsim.errors import input_error
@@ -58,7 +59,7 @@ def _read_long(df: pd.DataFrame, src: str, route: str, dose_column: str) -> NCAI
     sid_col = "subject" if "subject" in df.columns else ("id" if "id" in df.columns else None)
     if sid_col is None:
         raise input_error("columns", list(cols.values()), "a subject (or id) column", src)
-    subj = df[sid_col].astype(str).str.strip().to_numpy()
+    subj = _text(df[sid_col]).str.strip().to_numpy()
     for i, s in enumerate(subj):
         if s.lower() in _MISSING:
             raise input_error(sid_col, s, "a subject id (not empty)", _where(src, i + 1))
@@ -170,7 +171,7 @@ def read_nca_input(
         src = _Source("data frame")
         df = source.copy()
         df.columns = [str(c) for c in df.columns]
-        df = df.astype(str).replace({"nan": "", "None": "", "<NA>": ""})
+        df = df.astype(object).where(df.notna(), "").astype(str)
         if df.empty:
             raise input_error("data frame", "empty", "at least one row")
     else:
