@@ -127,6 +127,7 @@ def test_simulate_observations_replicates_and_seed():
         ({"population": {"covariates": {"kidney": {"esrd": 0.1}}}}, "population.covariates"),
         ({"population": {"covariates": {"hepatic": {"class_d": 0.1}}}}, "population.covariates"),
         ({"population": {"covariates": {"hepatic": {"severe": 1.5}}}}, "hepatic.severe"),
+        ({"population": {"covariates": {"renal": {"esrd": -0.1}}}}, "renal.esrd"),
         ({"population": {"covariates": {"hepatic": {"severe": 0.6, "moderate": 0.6}}}}, "hepatic"),
     ],
 )
