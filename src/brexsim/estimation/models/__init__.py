@@ -1,0 +1,54 @@
+"""Shipped estimation models and the loader of a user's model file.
+
+``load_model("pheno")``, ``load_model("brexanolone_pk")`` or ``load_model("path/model.py")``:
+a Python file that defines ``model`` (an :class:`~brexsim.estimation.model.NLMEModel`) or a
+function ``get_model()`` returning one.
+
+Examples
+--------
+>>> load_model("pheno").name
+'pheno'
+>>> sorted(SHIPPED)
+['brexanolone_pk', 'pheno']
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from brexsim.errors import input_error
+from brexsim.estimation.model import NLMEModel
+
+__all__ = ["SHIPPED", "load_model"]
+
+SHIPPED = ("pheno", "brexanolone_pk")
+
+
+def load_model(spec: str) -> NLMEModel:
+    """The model named ``spec`` (one of :data:`SHIPPED`) or defined in the file ``spec``."""
+    if spec == "pheno":
+        from brexsim.estimation.models.pheno import model
+
+        return model
+    if spec == "brexanolone_pk":
+        from brexsim.estimation.model import from_population_model
+
+        return from_population_model("brexanolone_pk")
+    path = Path(spec)
+    if path.suffix != ".py" or not path.is_file():
+        raise input_error("--model", spec, f"one of {list(SHIPPED)} or an existing .py file")
+    mod_spec = importlib.util.spec_from_file_location(f"brexsim_user_model_{path.stem}", path)
+    mod = importlib.util.module_from_spec(mod_spec)  # type: ignore[arg-type]
+    try:
+        mod_spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    except Exception as exc:  # a user's file: report any failure as one input error
+        raise input_error(
+            "--model", spec, f"a Python file that runs ({type(exc).__name__}: {exc})"
+        ) from None
+    m = getattr(mod, "model", None)
+    if m is None and callable(getattr(mod, "get_model", None)):
+        m = mod.get_model()
+    if not isinstance(m, NLMEModel):
+        raise input_error("--model", spec, "a file defining `model` (an NLMEModel) or get_model()")
+    return m
