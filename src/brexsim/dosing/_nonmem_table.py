@@ -96,7 +96,8 @@ def check_records(t: pd.DataFrame, df: pd.DataFrame, where: str) -> None:
     """Check each record (see :func:`brexsim.dosing.nonmem.read_nonmem` for the rules)."""
 
     def err(col: str, i: int, allowed: str) -> BrexsimInputError:
-        return input_error(col, df[col].iloc[i], allowed, f"{where}, record {i + 1}")
+        value = df[col].iloc[i] if col in df.columns else "(no such column)"
+        return input_error(col, value, allowed, f"{where}, record {i + 1}")
 
     def has(col: str, r: object) -> bool:
         return col in t and not pd.isna(getattr(r, col))

@@ -56,12 +56,17 @@ def check_omega(iiv: Any, where: str) -> tuple[tuple[str, ...], tuple[tuple[floa
     om = np.asarray(iiv.omega, dtype=float) if iiv.omega else np.zeros((0, 0))
     if om.shape != (k, k) or not np.all(np.isfinite(om)):
         raise input_error(
-            "population.iiv.omega", iiv.omega, f"a finite {k} x {k} matrix (one row per effect)"
+            "population.iiv.omega",
+            iiv.omega,
+            f"a finite {k} x {k} matrix (one row per effect)",
+            where,
         )
     if not np.allclose(om, om.T, rtol=0, atol=1e-12):
         raise input_error("population.iiv.omega", iiv.omega, "a symmetric matrix", where)
     if np.linalg.eigvalsh(om).min() < -1e-12 or np.any(np.diag(om) < 0):
-        raise input_error("population.iiv.omega", iiv.omega, "a positive semi-definite matrix")
+        raise input_error(
+            "population.iiv.omega", iiv.omega, "a positive semi-definite matrix", where
+        )
     return tuple(iiv.effects), tuple(tuple(float(x) for x in row) for row in om)
 
 
@@ -94,7 +99,9 @@ def check_dvids(dvids: list[str] | None, has_pk_times: bool, where: str) -> tupl
         return OBSERVATION_DVIDS if has_pk_times else OBSERVATION_DVIDS[1:]
     for i, d in enumerate(dvids):
         if d not in OBSERVATION_DVIDS:
-            raise input_error(f"observations.dvids.{i}", d, f"one of {list(OBSERVATION_DVIDS)}")
+            raise input_error(
+                f"observations.dvids.{i}", d, f"one of {list(OBSERVATION_DVIDS)}", where
+            )
     if len(set(dvids)) != len(dvids) or not dvids:
         raise input_error("observations.dvids", dvids, "unique names, at least one", where)
     if "conc" in dvids and not has_pk_times:
