@@ -12,8 +12,8 @@
 Examples
 --------
 >>> import numpy as np
->>> get_shrinkage_pct(np.array([[0.1], [-0.1]]), np.array([[0.04]]))
-[29.289321881345245]
+>>> [round(x, 6) for x in get_shrinkage_pct(np.array([[0.1], [-0.1]]), np.array([[0.04]]))]
+[29.289322]
 """
 
 from __future__ import annotations
