@@ -53,7 +53,7 @@ def get_hadamard(order: int) -> np.ndarray:
     """Sylvester-Hadamard matrix of ``order`` (a power of 2), entries +1/-1.
 
     >>> h = get_hadamard(4)
-    >>> (h @ h.T == 4 * np.eye(4)).all()
+    >>> bool((h @ h.T == 4 * np.eye(4)).all())
     True
     """
     h = np.ones((1, 1))

@@ -291,8 +291,6 @@ def nonmem_texts(draw: st.DrawFn) -> str:
     and TIME or not, comma- or whitespace-separated."""
     cols = [c for c in REQUIRED if draw(st.integers(0, 49)) > 0]
     cols += [c for c in CELLS if c not in REQUIRED and draw(st.booleans())]
-    if "ADDL" in cols and "II" not in cols:
-        cols.append("II")  # ADDL without II: a known bug, the strict xfail at the end
     rows = [[draw(CELLS[c][0]) for c in cols] for _ in range(draw(st.integers(1, 8)))]
     for c in ("WT", "AGE"):  # mostly one value per ID, as the reader requires
         if c in cols and "ID" in cols and draw(st.integers(0, 3)) > 0:
