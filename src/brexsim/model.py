@@ -437,7 +437,7 @@ def _apply_sedation(
     CNS depressant (the labels list it with them)."""
     from brexsim.clinical.monitoring import apply_monitoring_rules, get_monitoring_rules
     from brexsim.clinical.sedation import (
-        get_awake_effect_site,
+        get_awake_ce_max,
         get_other_ae_times_h,
         get_sedation_gain,
     )
@@ -451,11 +451,12 @@ def _apply_sedation(
     sens = re["sedation_sensitivity"]
     if scales is not None:  # PK IIV explains part of the calibrated spread: keep the PD part
         from brexsim.clinical.sedation_pk import split_sensitivity
+        from brexsim.population.covariates import PK_ETAS
 
-        etas = [k for k in re if k.startswith("eta_pk_")]
         has_pk = np.zeros(n, dtype=bool)
-        for k in etas:
-            has_pk |= np.asarray(re[k], dtype=float) != 0.0
+        for k in PK_ETAS[drug]:  # this drug's PK etas only
+            if k in re:
+                has_pk |= np.asarray(re[k], dtype=float) != 0.0
         sens = split_sensitivity(sens, has_pk, drug, ps)
     gain = get_sedation_gain(sens, drug, pop.antidepressant, cns, ps)
     b = re["sedation_background"]
@@ -499,13 +500,10 @@ def _apply_sedation(
         for key, members in groups.items():  # no infusion to stop: the maximum awake score
             idx = np.asarray(members)
             if scales is None or _is_typical(scales, idx):
-                _, ce, awake = get_awake_effect_site(regs[key], ps)
-                ce_max = np.full(len(idx), float(ce[awake].max()) if awake.any() else 0.0)
+                ce_max = np.full(len(idx), get_awake_ce_max(regs[key], ps)[0])
             else:  # each patient's own PK
-                ce_max = np.empty(len(idx))
-                for j, i in enumerate(idx):
-                    _, ce, awake = get_awake_effect_site(regs[key], ps, _row(scales, i))
-                    ce_max[j] = float(ce[awake].max()) if awake.any() else 0.0
+                own = {k: np.asarray(v)[idx] for k, v in scales.items()}
+                ce_max = get_awake_ce_max(regs[key], ps, own)
             s_max = b[idx] + gain[idx] * ce_max
             out["somnolence"][idx] = s_max > rules.somnolence_threshold
             out["excessive_sedation"][idx] = s_max > rules.excessive_threshold

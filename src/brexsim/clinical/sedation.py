@@ -45,6 +45,7 @@ jax.config.update("jax_enable_x64", True)
 __all__ = [
     "SedationTrialResult",
     "compute_sedation_score",
+    "get_awake_ce_max",
     "get_awake_effect_site",
     "get_expected_somnolence_rate",
     "get_other_ae_times_h",
@@ -160,6 +161,35 @@ def get_awake_effect_site(
     ce = simulate_pk(regimen, 70.0, t, ps, scale).effect_site_drug_ng_per_ml
     awake = ~rules.is_asleep(regimen.start_clock_h + t)
     return t, ce, awake
+
+
+def get_awake_ce_max(
+    regimen: Regimen,
+    params: ParameterSet | None = None,
+    scales: Mapping[str, np.ndarray] | None = None,
+) -> np.ndarray:
+    """Awake maximum of the scheduled effect-site course, ng/mL (0 when never awake): of the
+    typical patient (shape ``(1,)``) or of each patient with PK multipliers ``scales``
+    (``{key: (n,) array}``, :func:`brexsim.population.covariates.get_pk_scales`).
+
+    >>> from brexsim.dosing import get_preset
+    >>> round(float(get_awake_ce_max(get_preset("zulresso"))[0]), 1)
+    82.1
+    """
+    ps = params or load_parameters()
+    rows = (
+        [None]
+        if scales is None
+        else [
+            {k: float(np.asarray(v)[i]) for k, v in scales.items()}
+            for i in range(len(next(iter(scales.values()))))
+        ]
+    )
+    out = np.empty(len(rows))
+    for i, row in enumerate(rows):
+        _, ce, awake = get_awake_effect_site(regimen, ps, row)
+        out[i] = float(ce[awake].max()) if awake.any() else 0.0
+    return out
 
 
 def get_expected_somnolence_rate(
@@ -338,9 +368,7 @@ def simulate_sedation_trial(
             random_effects=re,
             monitoring=mon,
         )
-    _, ce, awake = get_awake_effect_site(regimen, ps)
-    ce_max = float(ce[awake].max()) if awake.any() else 0.0
-    s_max = b + gain * ce_max
+    s_max = b + gain * float(get_awake_ce_max(regimen, ps)[0])
     zeros = np.zeros(n, dtype=bool)
     return SedationTrialResult(
         regimen=regimen,

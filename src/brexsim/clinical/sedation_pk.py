@@ -57,7 +57,7 @@ def get_pk_exposure_moments(
     >>> bool(abs(m) < 0.05), bool(0.01 < v < 0.08)
     (True, True)
     """
-    from brexsim.clinical.sedation import get_awake_effect_site
+    from brexsim.clinical.sedation import get_awake_ce_max
     from brexsim.dosing import get_preset
     from brexsim.population.covariates import get_pk_scales, sample_pk_etas
 
@@ -66,13 +66,7 @@ def get_pk_exposure_moments(
     ps = params or load_parameters()
     reg = get_preset(MOMENT_PRESETS[drug])
     scales = get_pk_scales(drug, n, sample_pk_etas(np.arange(n), seed, ps), None, ps)
-    _, ce, awake = get_awake_effect_site(reg, ps)
-    typical = float(ce[awake].max())
-    ratios = np.empty(n)
-    for i in range(n):
-        _, ce, awake = get_awake_effect_site(reg, ps, {k: float(v[i]) for k, v in scales.items()})
-        ratios[i] = float(ce[awake].max()) / typical
-    lr = np.log(ratios)
+    lr = np.log(get_awake_ce_max(reg, ps, scales) / get_awake_ce_max(reg, ps)[0])
     return float(lr.mean()), float(lr.var(ddof=1))
 
 
@@ -131,7 +125,7 @@ def get_somnolence_rates_with_pk_iiv(
     from scipy.special import ndtr
 
     from brexsim.clinical.sedation import (
-        get_awake_effect_site,
+        get_awake_ce_max,
         get_sedation_gain,
         sample_sedation_covariates,
         sample_sedation_random_effects,
@@ -145,13 +139,8 @@ def get_somnolence_rates_with_pk_iiv(
     re = sample_sedation_random_effects(n_pd, rng, ps)
     cov = sample_sedation_covariates(n_pd, rng, ps)
     scales = get_pk_scales(reg.drug, n_pk, sample_pk_etas(np.arange(n_pk), seed + 1, ps), None, ps)
-    _, ce, awake = get_awake_effect_site(reg, ps)
-    typical = float(ce[awake].max()) if awake.any() else 0.0
-    own = np.empty(n_pk)
-    for i in range(n_pk):
-        _, ce, awake = get_awake_effect_site(reg, ps, {k: float(v[i]) for k, v in scales.items()})
-        own[i] = float(ce[awake].max()) if awake.any() else 0.0
-    ce_i = np.resize(own, n_pd)
+    typical = float(get_awake_ce_max(reg, ps)[0])
+    ce_i = np.resize(get_awake_ce_max(reg, ps, scales), n_pd)
     p = ps.get_layer("sedation")
     th, b_sd = p["somnolence_threshold"], p["background_sd"]
     m = re["sedation_sensitivity"]

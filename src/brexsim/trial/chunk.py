@@ -65,7 +65,7 @@ class ChunkTask:
     sensitivity: str = "control"
     block: int = SOLVER_BLOCK
     pk_variability: bool = False
-    covariates: tuple | None = None
+    covariates: dict[str, dict[str, float]] | None = None
     pk_times_h: tuple[float, ...] = ()
     dvids: tuple[str, ...] = ()
 
@@ -200,7 +200,7 @@ def plan_trial(
                         dropout=arm.dropout,
                         block=int(block),
                         pk_variability=p.pk_variability,
-                        covariates=p.covariates,
+                        covariates=p.get_covariate_shares(),
                         pk_times_h=obs.pk_times_h if obs is not None else (),
                         dvids=obs.dvids if obs is not None else (),
                     )
@@ -214,9 +214,9 @@ def simulate_chunk(task: ChunkTask, params=None) -> ChunkResult:  # type: ignore
 
     t0 = time.perf_counter()
     iiv = None if task.iiv is None else (task.iiv[0], np.asarray(task.iiv[1], dtype=float))
-    shares = None if task.covariates is None else {c: dict(lv) for c, lv in task.covariates}
     pop = sample_patients(
-        np.asarray(task.ids), task.seed, task.criteria, iiv, params, shares, task.pk_variability
+        np.asarray(task.ids), task.seed, task.criteria, iiv, params, task.covariates,
+        task.pk_variability,
     )
     visits = np.asarray(task.visits_h, dtype=float)
     times = np.asarray(task.times_h, dtype=float)

@@ -58,20 +58,22 @@ OBSERVED_OUTPUTS: dict[str, tuple[str, str]] = {
     "il6": ("il6", "il6"),
     "bdnf": ("bdnf", "bdnf"),
 }
+#: Column dtypes of ``observations.parquet`` (the order is the column order).
+_DTYPES: dict[str, str | type] = {
+    "replicate": "int64",
+    "arm": str,
+    "subject": "int64",
+    "time_h": float,
+    "dvid": str,
+    "dv": float,
+    "ipred": float,
+    "pred": float,
+    "blq": bool,
+    "lloq": float,
+    "unit": str,
+}
 #: Columns of ``observations.parquet`` and of :func:`simulate_observations`.
-OBSERVATION_COLUMNS = (
-    "replicate",
-    "arm",
-    "subject",
-    "time_h",
-    "dvid",
-    "dv",
-    "ipred",
-    "pred",
-    "blq",
-    "lloq",
-    "unit",
-)
+OBSERVATION_COLUMNS = tuple(_DTYPES)
 _RESIDUAL_STREAM = 6005
 _LAYER = {"tnf": "tlr", "il6": "tlr", "bdnf": "bdnf", "hamd": "hamd"}
 
@@ -187,21 +189,7 @@ def get_observation_frame(
 
 
 def _empty_frame() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "replicate": pd.Series(dtype="int64"),
-            "arm": pd.Series(dtype=str),
-            "subject": pd.Series(dtype="int64"),
-            "time_h": pd.Series(dtype=float),
-            "dvid": pd.Series(dtype=str),
-            "dv": pd.Series(dtype=float),
-            "ipred": pd.Series(dtype=float),
-            "pred": pd.Series(dtype=float),
-            "blq": pd.Series(dtype=bool),
-            "lloq": pd.Series(dtype=float),
-            "unit": pd.Series(dtype=str),
-        }
-    )
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _DTYPES.items()})
 
 
 _PRED_CACHE: dict[tuple, dict[str, np.ndarray]] = {}
@@ -247,9 +235,10 @@ def simulate_observations(
     studies. ``seed`` replaces the spec's seed (another seed = another "observed" study).
 
     >>> from brexsim.trial.spec import load_trial_spec
-    >>> spec = load_trial_spec("study1")
-    >>> list(simulate_observations.__code__.co_varnames[:3])
-    ['spec', 'replicates', 'seed']
+    >>> simulate_observations(load_trial_spec("study1"), replicates=0)
+    Traceback (most recent call last):
+    ...
+    brexsim.errors.BrexsimInputError: invalid replicates=0: a positive integer
     """
     import dataclasses
 

@@ -73,6 +73,24 @@ class _Source(str):
     lines: list[int] | None = None
 
 
+def _frame_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A data frame as text cells (column names as str, missing values as ""), the form the
+    column checks read, like a parsed file."""
+    df = frame.copy()
+    df.columns = [str(c) for c in df.columns]
+    return df.astype(object).where(df.notna(), "").astype(str)
+
+
+def _read_text_file(path: Path, field: str) -> tuple[pd.DataFrame, _Source]:
+    """``(table, source)`` of a text file; the source carries each row's file line number."""
+    if not path.is_file():
+        raise input_error(field, str(path), "an existing file")
+    df, lines = _read_text_table(path)
+    src = _Source(path.name)
+    src.lines = lines
+    return df, src
+
+
 def _where(src: str, row: int) -> str:
     """Location of data row ``row`` (1-based): ``line N`` of a file (header = line 1 when it
     is the first line), ``row N`` (0-based position) of a data frame."""

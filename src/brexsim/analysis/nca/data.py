@@ -40,10 +40,11 @@ from brexsim.analysis.nca._parse import (
     _check_conc,
     _check_times,
     _flags,
+    _frame_as_text,
     _numbers,
     _order,
     _per_subject_value,
-    _read_text_table,
+    _read_text_file,
     _Source,
     _text,
     _where,
@@ -169,18 +170,12 @@ def read_nca_input(
     path: Path | None = None
     if isinstance(source, pd.DataFrame):
         src = _Source("data frame")
-        df = source.copy()
-        df.columns = [str(c) for c in df.columns]
-        df = df.astype(object).where(df.notna(), "").astype(str)
+        df = _frame_as_text(source)
         if df.empty:
             raise input_error("data frame", "empty", "at least one row")
     else:
         path = Path(source)
-        if not path.is_file():
-            raise input_error("FILE", str(path), "an existing file")
-        df, lines = _read_text_table(path)
-        src = _Source(path.name)
-        src.lines = lines
+        df, src = _read_text_file(path, "FILE")
     fmt = _get_format(list(df.columns), src)
     if fmt == "long":
         out = _read_long(df, src, route, dose_column)

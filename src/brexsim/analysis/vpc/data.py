@@ -40,7 +40,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from brexsim.analysis.nca.data import _flags, _numbers, _read_text_table, _Source, _where
+from brexsim.analysis.nca._parse import (
+    _flags,
+    _frame_as_text,
+    _numbers,
+    _read_text_file,
+    _Source,
+    _where,
+)
 from brexsim.errors import input_error
 from brexsim.trial._spec_parts import OBSERVATION_DVIDS
 
@@ -254,16 +261,9 @@ def read_observed(source: str | Path | pd.DataFrame, dvid: str | None = None) ->
             src = _Source(path.name)
         if raw.empty:
             raise input_error("OBSERVED", str(src), "at least one row")
-        df = pd.DataFrame(
-            {str(c): [("" if pd.isna(v) else str(v)) for v in raw[c].tolist()] for c in raw.columns}
-        )
+        df = _frame_as_text(raw)
     else:
-        path = Path(source)
-        if not path.is_file():
-            raise input_error("OBSERVED", str(path), "an existing file")
-        df, lines = _read_text_table(path)
-        src = _Source(path.name)
-        src.lines = lines
+        df, src = _read_text_file(Path(source), "OBSERVED")
     low = {c.strip().lower() for c in df.columns}
     if {"time_h", "dv"} <= low:
         out = _read_long(df, src, dvid)
