@@ -169,7 +169,8 @@ def get_awake_ce_max(
     scales: Mapping[str, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Awake maximum of the scheduled effect-site course, ng/mL (0 when never awake): of the
-    typical patient (shape ``(1,)``) or of each patient with PK multipliers ``scales``
+    typical patient (shape ``(1,)``; ``scales`` None or empty) or of each patient with PK
+    multipliers ``scales``
     (``{key: (n,) array}``, :func:`brexsim.population.covariates.get_pk_scales`).
 
     >>> from brexsim.dosing import get_preset
@@ -179,7 +180,7 @@ def get_awake_ce_max(
     ps = params or load_parameters()
     rows = (
         [None]
-        if scales is None
+        if not scales
         else [
             {k: float(np.asarray(v)[i]) for k, v in scales.items()}
             for i in range(len(next(iter(scales.values()))))
