@@ -120,6 +120,7 @@ def simulate(
     typical: bool = False,
     monitoring: bool = True,
     solver: Mapping[str, Any] | None = None,
+    hypothesis: str = "gaba",
 ) -> SimulationResult:
     """Simulate every layer for one patient or a batch.
 
@@ -142,6 +143,10 @@ def simulate(
         interpolation error, ~1e-3 relative). With grid inputs, ``{"jumps": "regimen"}`` stops
         the solver only at the regimens' rate changes instead of at every grid point.
         ``{"workers": 2}`` solves two chunks at a time on two threads (identical results).
+    hypothesis : mechanism hypothesis (:mod:`brexsim.hypotheses`): its parameter overlay is
+        applied to ``params`` (or to the packaged tables) and, under ``neuroimmune``, each
+        patient's immune multipliers load on her innate-immune phenotype. Default ``"gaba"``
+        (today's model, no overlay); recorded in the provenance.
 
     Examples
     --------
@@ -152,6 +157,8 @@ def simulate(
     True
     """
     from brexsim.clinical.hamd import scale_biophase_for_tone
+    from brexsim.hypotheses import apply_hypothesis
+    from brexsim.hypotheses.phenotype import apply_phenotype_to_population
     from brexsim.mechanism import bdnf, tlr
     from brexsim.mechanism.gabaa import get_tone_index
     from brexsim.pk import simulate_pk
@@ -163,11 +170,9 @@ def simulate(
         solve_in_vivo_exact_batch,
     )
 
-    ps = params or load_parameters()
-    if typical:
-        pop = _typical_population(seed)
-    else:
-        pop = _as_population(patients, seed)
+    ps = apply_hypothesis(params or load_parameters(), hypothesis)
+    pop = _typical_population(seed) if typical else _as_population(patients, seed)
+    pop = apply_phenotype_to_population(pop, ps)
     regs = tuple(regimen) if isinstance(regimen, Sequence) else (regimen,) * pop.n
     if len(regs) != pop.n:
         raise input_error("regimen", len(regs), f"one regimen or one per patient ({pop.n})")
@@ -297,7 +302,7 @@ def simulate(
         events=events,
         outcomes=outcomes,
         solver_ok=ok,
-        provenance=make_provenance(ps, seed=seed),
+        provenance=make_provenance(ps, seed=seed, hypothesis=hypothesis),
     )
 
 

@@ -60,8 +60,17 @@ def get_command_line() -> str:
     return shlex.join(argv)
 
 
+def _identify(params: ParameterSet) -> str:
+    from brexsim.hypotheses.registry import identify_hypothesis
+
+    return identify_hypothesis(params)
+
+
 def make_provenance(
-    params: ParameterSet, seed: int | None = None, command: str | None = None
+    params: ParameterSet,
+    seed: int | None = None,
+    command: str | None = None,
+    hypothesis: str | None = None,
 ) -> dict[str, Any]:
     """A provenance record for an output.
 
@@ -73,18 +82,25 @@ def make_provenance(
         The random seed, or ``None`` for a deterministic computation.
     command : str, optional
         The command that produced the output; defaults to the running command line.
+    hypothesis : str, optional
+        The mechanism hypothesis the model ran under (:mod:`brexsim.hypotheses`). By default it
+        is identified from ``params`` (:func:`brexsim.hypotheses.registry.identify_hypothesis`:
+        ``"gaba"`` for the packaged tables, the name of an overlay, else ``"custom"``).
 
     Examples
     --------
     >>> from brexsim.params import load_parameters
     >>> rec = make_provenance(load_parameters(), seed=1, command="brexsim params")
     >>> sorted(rec)[:4]
-    ['brexsim_version', 'command', 'created_utc', 'parameter_hash']
+    ['brexsim_version', 'command', 'created_utc', 'hypothesis']
+    >>> rec["hypothesis"]
+    'gaba'
     """
     return {
         "brexsim_version": __version__,
         "parameter_hash": params.hash,
         "seed": seed,
+        "hypothesis": hypothesis if hypothesis is not None else _identify(params),
         "command": command if command is not None else get_command_line(),
         "created_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "python": sys.version.split()[0],

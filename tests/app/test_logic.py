@@ -413,3 +413,13 @@ def test_times_grid_is_fixed() -> None:
     # one compiled shape for every request: hourly to day 45
     assert lg.TIMES_H[0] == 0.0 and lg.TIMES_H[-1] == lg.HORIZON_H == 1080.0
     assert np.all(np.diff(lg.TIMES_H) == 1.0)
+
+
+def test_population_run_under_a_hypothesis_records_it():
+    from brexsim.hypotheses import apply_hypothesis
+    from brexsim.params import load_parameters
+
+    ps = apply_hypothesis(load_parameters(), "neuroimmune")
+    run = lg.run_population(get_preset("zulresso"), 2, seed=1, placebo=False, params=ps)
+    assert run.provenance["hypothesis"] == "neuroimmune"
+    assert run.provenance["parameter_hash"] == ps.hash

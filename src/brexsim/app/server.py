@@ -27,6 +27,8 @@ from brexsim.app.plots import (
 )
 from brexsim.dosing import get_preset_names
 from brexsim.errors import BrexsimInputError, input_error
+from brexsim.hypotheses import apply_hypothesis
+from brexsim.params import load_parameters
 
 __all__ = ["regimen_editor_server", "server"]
 
@@ -341,8 +343,6 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     @render.ui
     def baseline_cytokines_note() -> Any:
-        from brexsim.params import load_parameters
-
         p = load_parameters().get_layer("tlr")
         return ui.div(
             ui.tags.b("Baseline cytokines: "),
@@ -486,6 +486,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         cancel = threading.Event()
         placebo = bool(input.pop_placebo())
         pk_iiv = bool(input.pop_pk_iiv())
+        hyp_params = apply_hypothesis(load_parameters(), str(input.pop_hypothesis()))
         with job_lock:
             job.update(
                 cancel=cancel, progress=(0.0, "starting"), result=None, error=None, done=False
@@ -501,6 +502,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
                     placebo,
                     progress=_set_progress,
                     cancel=cancel,
+                    params=hyp_params,
                     pk_variability=pk_iiv,
                 )
                 with job_lock:
@@ -630,8 +632,6 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     @render.ui
     def about() -> Any:
         from brexsim._version import __version__
-        from brexsim.params import load_parameters
-
         return ui.div(
             ui.h5("brexsim regimen explorer"),
             ui.p(

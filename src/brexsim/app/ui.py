@@ -8,6 +8,7 @@ from shiny import module, ui
 from brexsim.app.lactation import lactation_panel
 from brexsim.app.logic import ASSAY_STIMULI, DELTA_STATE_LABELS, HORIZON_H, LIMITS
 from brexsim.dosing import get_preset, get_preset_names
+from brexsim.hypotheses import get_hypothesis_names
 
 __all__ = ["app_ui", "regimen_editor_ui"]
 
@@ -243,6 +244,12 @@ def app_ui() -> ui.Tag:
             ui.input_numeric("pop_seed", "Seed", 1, min=0, max=LIMITS["max_seed"], step=1),
             ui.input_checkbox("pop_placebo", "With a placebo arm", True),
             ui.input_checkbox("pop_pk_iiv", "PK variability (population model)", True),
+            ui.input_select(
+                "pop_hypothesis",
+                "Mechanism hypothesis",
+                {n: n for n in get_hypothesis_names()},
+                selected="gaba",
+            ),
             ui.div(
                 ui.input_action_button("pop_run", "Run population", class_="btn-primary"),
                 ui.input_action_button("pop_cancel", "Cancel", class_="btn-outline-secondary"),

@@ -340,12 +340,31 @@ def _draw_one(seed: int, replicate: int, n: int) -> tuple[np.ndarray, np.ndarray
 
 
 def _simulate_one_study(
-    seed: int, replicate: int, n: int, p: Mapping[str, float]
+    seed: int, replicate: int, n: int, p: Mapping[str, float], ps: ParameterSet | None = None
 ) -> tuple[_Cohort, np.ndarray]:
-    """The cohort and its measured lysates of replicate ``replicate`` (``n`` subjects)."""
+    """The cohort and its measured lysates of replicate ``replicate`` (``n`` subjects); with
+    ``ps``, the immune normals load on the subjects' phenotype (:func:`_with_phenotype`)."""
     z, zw, noise = _draw_one(seed, replicate, n)
+    if ps is not None:
+        z = _with_phenotype(_Draws(z[None], zw[None], noise[None]), seed, ps, replicate).z[0]
     cohort = _simulate_cohort(z, zw, p)
     return cohort, _measured(cohort, noise, p)
+
+
+def _with_phenotype(draws: _Draws, seed: int, ps: ParameterSet, first: int = 0) -> _Draws:
+    """The draws with their immune normals loaded on each subject's innate-immune phenotype
+    (:mod:`brexsim.hypotheses.phenotype`; her HAM-D ``eta_placebo`` stream); unchanged (the same
+    object) when every loading is 0 (today's model)."""
+    from brexsim.hypotheses.phenotype import get_immune_loadings, mix_immune_normals
+
+    if not any(get_immune_loadings(ps).values()):
+        return draws
+    rep, n = draws.zw.shape
+    eta = _hamd_draws(seed, first + rep, n, ps)["eta_placebo"][first:] / ps.value(
+        "hamd.omega_placebo"
+    )
+    z = mix_immune_normals(draws.z, eta, ps, tuple(RANDOM_EFFECTS))
+    return _Draws(z, draws.zw, draws.noise)
 
 
 def _measured(cohort: _Cohort, noise: np.ndarray, p: Mapping[str, float]) -> np.ndarray:
@@ -409,7 +428,8 @@ def simulate_balan_study(
     _check_sizes(n_basal, n_stim)
     if isinstance(replicate, bool) or not isinstance(replicate, int | np.integer) or replicate < 0:
         raise input_error("replicate", replicate, "an integer >= 0")
-    _, meas = _simulate_one_study(seed, replicate, n_basal, _params(params))
+    ps = params if isinstance(params, ParameterSet) else None if params else load_parameters()
+    _, meas = _simulate_one_study(seed, replicate, n_basal, _params(params), ps)
     return _long_frame(meas, n_stim)
 
 
@@ -508,12 +528,17 @@ def get_balan_replicate_pvalues(
     if not (2 <= replicates <= 100_000):
         raise input_error("replicates", replicates, "an integer in [2, 100000]")
     p = _params(params)
-    pv = _replicate_pvalues(_draw(seed, replicates, n_basal), p, n_stim)
+    draws = _draw(seed, replicates, n_basal)
+    if params is None or isinstance(params, ParameterSet):  # a tlr dict carries no phenotype
+        draws = _with_phenotype(draws, seed, params if params is not None else load_parameters())
+    pv = _replicate_pvalues(draws, p, n_stim)
     tab = _summarise(pv, n_basal, n_stim)
     if hamd_improvement is not None:
         cp = np.empty_like(pv)
         for r in range(replicates):
-            ch = get_balan_subject_changes(simulate_balan_study(n_basal, n_stim, seed, r, params=p))
+            ch = get_balan_subject_changes(
+                simulate_balan_study(n_basal, n_stim, seed, r, params=params)
+            )
             y = np.asarray(hamd_improvement(ch, np.random.default_rng([int(seed), r, 1])), float)
             for k, (a, s, _, _) in enumerate(PUBLISHED):
                 x = ch[f"{a}_{s}"].to_numpy()
@@ -783,7 +808,7 @@ def simulate_balan_cohort(
     if params is not None and not isinstance(params, ParameterSet):
         raise input_error("params", type(params).__name__, "a ParameterSet or None")
     ps = params if params is not None else load_parameters()
-    cohort, meas = _simulate_one_study(seed, replicate, n_basal, get_tlr_parameters(ps))
+    cohort, meas = _simulate_one_study(seed, replicate, n_basal, get_tlr_parameters(ps), ps)
     inv = _solve_in_vivo(cohort.weight_kg, cohort.effects, ps)
     hd = {k: v[-1] for k, v in _hamd_draws(seed, int(replicate) + 1, n_basal, ps).items()}
     expected, observed = _hamd_at_60(inv, hd, ps)
@@ -878,7 +903,7 @@ def get_balan_hamd_correlations(
         raise input_error("params", type(params).__name__, "a ParameterSet or None")
     ps = params if params is not None else load_parameters()
     p = get_tlr_parameters(ps)
-    draws = _draw(seed, replicates, n_basal)
+    draws = _with_phenotype(_draw(seed, replicates, n_basal), seed, ps)
     rep, n = replicates, n_basal
     cohort = _simulate_cohort(draws.z.reshape(rep * n, -1), draws.zw.reshape(-1), p)
     meas = _measured(cohort, draws.noise.reshape(rep * n, 2, 3, 3), p).reshape(rep, n, 2, 3, 3)

@@ -1,9 +1,19 @@
 """``brexsim fit``: fit an NLME model to NONMEM-format subject-level data (FOCE-I, Laplace, NUTS).
 
-Writes into ``--out`` (atomically, only on success): ``estimates.json``, ``parameters.csv``,
-``individual.csv`` (EBE, PRED, IPRED, CWRES), ``gof.png`` and ``provenance.json``; NUTS also
-writes ``posterior.csv`` (summaries with R-hat, ESS) and no covariance step. See
-docs/estimation.md.
+Results before decoration (:mod:`brexsim.io.outputs`): the data outputs are written first,
+together and atomically: ``estimates.json`` (with ``"status": "complete"`` and ``"figures"``),
+``parameters.csv``, ``individual.csv`` (EBE, PRED, IPRED, CWRES), ``vpc.csv`` (unless
+``--vpc-samples 0``), ``provenance.json`` and for NUTS ``posterior.csv`` (summaries with R-hat,
+ESS); then the figures ``gof.png``, ``vpc.png`` (``vpc_DVID<k>.png`` with several observation
+types) and ``report.html``. When a figure or the report fails, the data outputs stay,
+``estimates.json`` says ``"figures": "failed: NAME: reason"``, one error line names it and the
+exit status is 3. See docs/estimation.md.
+
+``--hypothesis NAME`` (:mod:`brexsim.hypotheses`): a shipped brexsim layer model
+(``brexanolone_pk``) takes its initial values and prior centres from
+``apply_hypothesis(load_parameters(), NAME)``; provenance records the hypothesis and the hash of
+those parameters. Other models (``pheno``, a ``.py`` file) state their own values: only the
+default ``gaba`` is accepted there.
 """
 
 from __future__ import annotations
@@ -15,9 +25,14 @@ from typing import Annotated, Any
 
 import typer
 
-from brexsim.cli._app import app, console, run_guarded
+from brexsim.cli._app import app, console
+from brexsim.cli._outputs import fail_figure, run_with_figures
 
-FIT_OUTPUTS = ("estimates.json", "parameters.csv", "individual.csv", "gof.png", "provenance.json")
+FIT_DATA = ("estimates.json", "parameters.csv", "individual.csv", "vpc.csv", "provenance.json")
+FIT_FIGURES = ("gof.png", "vpc.png", "report.html")
+FIT_OUTPUTS = FIT_DATA + FIT_FIGURES
+#: Models built from the parameter tables (a hypothesis overlay applies to them).
+LAYER_MODELS = ("brexanolone_pk",)
 _METHODS = ("focei", "laplace", "nuts")
 
 
@@ -33,73 +48,165 @@ def _clean(x: Any) -> Any:
     return x
 
 
-def run_fit_command(
-    data_file: Path, model: str, method: str, out: Path, n_starts: int = 3, seed: int = 0,
-    covariance: str = "sandwich", num_samples: int = 500, num_chains: int = 2,
-) -> dict:  # fmt: skip
-    """Fit and write every output atomically into ``out``; returns the estimates record."""
-    import pandas as pd
+def load_fit_model(spec: str, hypothesis: str = "gaba"):  # type: ignore[no-untyped-def]
+    """``(model, parameter set)`` of ``--model spec`` under ``hypothesis``.
 
+    A layer model (:data:`LAYER_MODELS`) is built from ``apply_hypothesis(load_parameters(),
+    hypothesis)``; any other model keeps its own values and accepts only the default
+    hypothesis (its parameter set is the packaged one, for the provenance hash).
+
+    >>> m, ps = load_fit_model("pheno")
+    >>> m.name, ps.hash == load_fit_model("pheno")[1].hash
+    ('pheno', True)
+    """
     from brexsim.errors import input_error
-    from brexsim.estimation.data import read_estimation_data
+    from brexsim.estimation.model import from_population_model
     from brexsim.estimation.models import load_model
-    from brexsim.io.outputs import atomic_output_dir, write_json
+    from brexsim.hypotheses import apply_hypothesis, get_hypothesis
+    from brexsim.hypotheses.registry import DEFAULT_HYPOTHESIS
     from brexsim.params import load_parameters
-    from brexsim.provenance import make_provenance
+
+    get_hypothesis(hypothesis)  # an unknown name: one clear error
+    if spec in LAYER_MODELS:
+        ps = apply_hypothesis(load_parameters(), hypothesis)
+        return from_population_model(spec, ps), ps
+    if hypothesis != DEFAULT_HYPOTHESIS:
+        raise input_error(
+            "--hypothesis",
+            hypothesis,
+            f"{DEFAULT_HYPOTHESIS!r} for --model {spec} (a hypothesis applies to the shipped "
+            f"layer models {list(LAYER_MODELS)}; this model states its own values)",
+        )
+    return load_model(spec), load_parameters()
+
+
+def _check_options(method: str, vpc_samples: int, n_starts: int, samples: int, chains: int) -> None:
+    from brexsim.errors import input_error
+    from brexsim.estimation.outputs import VPC_MIN_REPLICATES
 
     if method not in _METHODS:
         raise input_error("--method", method, f"one of {list(_METHODS)}")
-    m = load_model(model)
+    if vpc_samples != 0 and vpc_samples < VPC_MIN_REPLICATES:
+        raise input_error(
+            "--vpc-samples", vpc_samples, f"0 (no VPC) or >= {VPC_MIN_REPLICATES} (95 % intervals)"
+        )
+    if n_starts < 1:
+        raise input_error("--starts", n_starts, "an integer >= 1")
+    if method == "nuts" and (samples < 1 or chains < 1):
+        raise input_error("--samples/--chains", (samples, chains), "integers >= 1")
+
+
+def _vpc_vectors(m, fit, nuts, n: int, seed: int) -> list:  # type: ignore[no-untyped-def]
+    """Unconstrained parameter vectors of the ``n`` VPC replicates (see estimation.outputs)."""
+    import numpy as np
+
+    from brexsim.estimation.model import from_natural
+
+    if nuts is None:
+        return [fit.x] * n
+    draws = nuts.draws.reshape(-1, nuts.draws.shape[-1])
+    pick = np.random.default_rng([seed, 2]).choice(len(draws), n, replace=len(draws) < n)
+    return [from_natural(m, draws[i]) for i in pick]
+
+
+def run_fit_command(
+    data_file: Path, model: str, method: str, out: Path, n_starts: int = 3, seed: int = 0,
+    covariance: str = "sandwich", num_samples: int = 500, num_chains: int = 2,
+    vpc_samples: int = 200, hypothesis: str = "gaba",
+) -> dict:  # fmt: skip
+    """Fit, write the data outputs atomically into ``out``, then the figures and the report;
+    returns the ``estimates.json`` record."""
+    import pandas as pd
+
+    from brexsim.analysis.report import figure_to_png
+    from brexsim.analysis.vpc.plot import plot_vpc
+    from brexsim.estimation import outputs
+    from brexsim.estimation.covariance import compute_covariance
+    from brexsim.estimation.data import read_estimation_data
+    from brexsim.estimation.fitting import fit_model
+    from brexsim.estimation.report import build_fit_report
+    from brexsim.io.outputs import atomic_output_dir, check_output_dir, draw_figures, write_json
+    from brexsim.provenance import make_provenance
+
+    _check_options(method, vpc_samples, n_starts, num_samples, num_chains)
+    m, ps = load_fit_model(model, hypothesis)
+    check_output_dir(out)
     data = read_estimation_data(data_file)
     data.get_subjects(m.covariates)  # a covariate the model needs but the file lacks: error
     sha = hashlib.sha256(Path(data_file).read_bytes()).hexdigest()
-    from brexsim.estimation.covariance import compute_covariance
-    from brexsim.estimation.fitting import fit_model
-    from brexsim.estimation.outputs import get_individual_table, make_estimates, write_gof_plots
-
     fit = fit_model(m, data, "focei" if method == "nuts" else method, n_starts=n_starts, seed=seed)
-    posterior = None
+    nuts = posterior = None
     if method == "nuts":
         from brexsim.estimation.nuts import fit_nuts
 
         nuts = fit_nuts(m, data, num_samples=num_samples, num_chains=num_chains, seed=seed,
                         init_x=fit.x)  # fmt: skip
         posterior = pd.DataFrame([{"parameter": k, **v} for k, v in nuts.summary.items()])
-        est = {
-            "ofv": None, "method": "nuts", "converged": bool(
-                nuts.divergences == 0 and max(v["r_hat"] for v in nuts.summary.values()) < 1.01
-            ),
-            "parameters": {k: {"estimate": v["median"], "se": v["sd"],
-                               "rse_pct": abs(v["sd"] / v["median"]) * 100 if v["median"] else None}
-                           for k, v in nuts.summary.items()},
-            "estimate_is": "posterior median; se = posterior SD",
-            "divergences": nuts.divergences, "prior_sd": nuts.prior_sd,
-            "chains": num_chains, "samples_per_chain": num_samples,
-            "focei_start": {"ofv": fit.ofv, "converged": fit.converged},
-            "warnings": [] if nuts.divergences == 0 else [f"Divergences: {nuts.divergences}"],
-        }  # fmt: skip
-        if not est["converged"]:
-            est["warnings"].append("NotConverged: R-hat >= 1.01 or divergent transitions")
+        est = outputs.make_nuts_estimates(nuts, fit, num_chains, num_samples)
     else:
-        cov = compute_covariance(fit, covariance)
-        est = make_estimates(fit, cov, data.n_obs)
-    table = get_individual_table(fit)
+        est = outputs.make_estimates(fit, compute_covariance(fit, covariance), data.n_obs)
+    vpcs = []
+    if vpc_samples:
+        xs = _vpc_vectors(m, fit, nuts, vpc_samples, seed)
+        vpcs = outputs.compute_fit_vpc(m, data, xs, seed=seed)
+    table = outputs.get_individual_table(fit)
     params = pd.DataFrame([{"parameter": k, **v} for k, v in est["parameters"].items()])
-    prov = make_provenance(load_parameters(), seed=seed)
+    prov = {
+        **make_provenance(ps, seed=seed, hypothesis=hypothesis),
+        "input": {"file": str(data_file), "sha256": sha},
+        "model": m.name, "model_spec": model, "method": method, "n_starts": n_starts,
+        "covariance": None if method == "nuts" else covariance, "vpc_samples": vpc_samples,
+    }  # fmt: skip
+    vpc_pngs = ["vpc.png"] if len(vpcs) == 1 else [f"vpc_{r.dvid}.png" for r in vpcs]
+    data_files = [f for f in FIT_DATA if vpcs or f != "vpc.csv"]
+    summary = _clean({
+        **est, "status": "complete", "figures": "pending", "hypothesis": hypothesis,
+        "outputs": {"data": data_files + (["posterior.csv"] if nuts else []),
+                    "figures": ["gof.png", *vpc_pngs, "report.html"]},
+        "vpc": None if not vpcs else {"replicates": vpc_samples, "dvids": [r.dvid for r in vpcs],
+                                      "parameters": "posterior draws" if nuts else "estimates"},
+    })  # fmt: skip
     with atomic_output_dir(out) as tmp:
-        write_json(tmp / "estimates.json", _clean(est))
+        write_json(tmp / "estimates.json", summary)
         params.to_csv(tmp / "parameters.csv", index=False)
         table.to_csv(tmp / "individual.csv", index=False)
-        write_gof_plots(table, tmp / "gof.png")
         if posterior is not None:
             posterior.to_csv(tmp / "posterior.csv", index=False)
-        write_json(
-            tmp / "provenance.json",
-            _clean({**prov, "input": {"file": str(data_file), "sha256": sha}, "model": m.name,
-                    "model_spec": model, "method": method, "n_starts": n_starts,
-                    "covariance": None if method == "nuts" else covariance}),
-        )  # fmt: skip
-    return est
+        if vpcs:
+            vt = pd.concat([r.to_frame() for r in vpcs], ignore_index=True)
+            vt.to_csv(tmp / "vpc.csv", index=False, float_format="%.10g")
+        write_json(tmp / "provenance.json", _clean(prov))
+    report_prov = {**{k: v for k, v in prov.items() if k != "input"},
+                   "input_file": str(data_file), "input_sha256": sha}  # fmt: skip
+
+    def vpc_step(res: Any, name: str) -> Any:
+        return lambda folder: (folder / name).write_bytes(figure_to_png(plot_vpc(res)))
+
+    def report_step(folder: Path) -> None:
+        names = ["gof.png", *vpc_pngs]
+        pngs = {n: (folder / n).read_bytes() for n in names}
+        page = build_fit_report(summary, report_prov, pngs, vpcs, posterior)
+        (folder / "report.html").write_text(page, encoding="utf-8")
+
+    steps = [("gof.png", lambda folder: outputs.write_gof_plots(table, folder / "gof.png"))]
+    steps += [(n, vpc_step(r, n)) for n, r in zip(vpc_pngs, vpcs, strict=True)]
+    steps.append(("report.html", report_step))
+    return draw_figures(out, steps, summary, summary_name="estimates.json")
+
+
+def _print(est: dict, out: Path) -> None:
+    ofv = est.get("ofv")
+    ofv_text = "— (posterior; no OFV)" if ofv is None else f"{ofv:.4f}"
+    console.print(f"method {est['method']}: OFV {ofv_text}; converged {est['converged']}",
+                  highlight=False)  # fmt: skip
+    if not est["converged"]:
+        console.print(f"[bold yellow]not converged:[/] {est.get('message', '')}", highlight=False)
+    for name, p in est["parameters"].items():
+        se = "—" if p["se"] is None else f"{p['se']:.4g}"
+        console.print(f"  {name:12s} {p['estimate']:.6g}  SE {se}", highlight=False)
+    for w in est.get("warnings", []):
+        console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    console.print(f"results written to {out}/", highlight=False)
 
 
 @app.command("fit")
@@ -107,24 +214,28 @@ def fit_command(
     data: Annotated[Path, typer.Argument(help="NONMEM-format data (ID, TIME, AMT, DV [, RATE, "
                                          "MDV, EVID, CMT, DVID, BLQ, LLOQ, covariates]).")],
     model: Annotated[str, typer.Option("--model", help="pheno, brexanolone_pk or a .py file.")],
-    out: Annotated[Path, typer.Option("--out", help="Output folder (written only on success).")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")],
     method: Annotated[str, typer.Option("--method", help="focei, laplace or nuts.")] = "focei",
     starts: Annotated[int, typer.Option("--starts", help="Number of starts (>= 1).")] = 3,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the starts and of NUTS.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the starts, NUTS and the VPC.")] = 0,
     covariance: Annotated[str, typer.Option("--covariance", help="sandwich, r or s.")] = "sandwich",
     samples: Annotated[int, typer.Option("--samples", help="NUTS draws per chain.")] = 500,
     chains: Annotated[int, typer.Option("--chains", help="NUTS chains.")] = 2,
+    vpc_samples: Annotated[int, typer.Option(
+        "--vpc-samples", help="VPC replicate studies (0: no VPC; else >= 40).")] = 200,
+    hypothesis: Annotated[str, typer.Option(
+        "--hypothesis", help="Mechanism hypothesis of a layer model (default gaba).")] = "gaba",
 ) -> None:  # fmt: skip
-    """Fit a population model: writes estimates.json, parameters.csv, individual.csv, gof.png,
-    provenance.json (NUTS: posterior.csv)."""
-    est = run_guarded(run_fit_command, data, model, method, out, starts, seed, covariance,
-                      samples, chains)  # fmt: skip
-    ofv = est.get("ofv")
-    console.print(f"method {est['method']}: OFV {ofv if ofv is None else round(ofv, 4)}; "
-                  f"converged {est['converged']}")  # fmt: skip
-    for name, p in est["parameters"].items():
-        se = "—" if p["se"] is None else f"{p['se']:.4g}"
-        console.print(f"  {name:12s} {p['estimate']:.6g}  SE {se}", highlight=False)
-    for w in est.get("warnings", []):
-        console.print(f"[yellow]warning:[/] {w}", highlight=False)
-    console.print(f"results written to {out}/")
+    """Fit a population model: estimates.json, parameters.csv, individual.csv, vpc.csv,
+    provenance.json (NUTS: posterior.csv), then gof.png, vpc.png and report.html.
+
+    Exit status 2: bad input (nothing written); 3: the data outputs are written but a figure or
+    the report failed.
+    """
+    est, figure_error = run_with_figures(
+        run_fit_command, data, model, method, out, starts, seed, covariance, samples, chains,
+        vpc_samples, hypothesis,
+    )  # fmt: skip
+    _print(est, out)
+    if figure_error is not None:
+        fail_figure(figure_error)

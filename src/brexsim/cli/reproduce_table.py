@@ -13,7 +13,9 @@ from brexsim.cli._app import app, console, run_guarded
 _SOURCE = "Balan et al. 2023 eBioMedicine 89:104473"
 
 
-def run_reproduce_table(replicates: int, seed: int, n_basal: int, n_stim: int, out: Path):  # type: ignore[no-untyped-def]
+def run_reproduce_table(  # type: ignore[no-untyped-def]
+    replicates: int, seed: int, n_basal: int, n_stim: int, out: Path, hypothesis: str = "gaba"
+):
     """Simulate ``replicates`` Balan-sized single-arm cohorts with the model, analyse each with
     the biomarker pipeline (:func:`brexsim.analysis.stats.compute_change_table`: paired t-test
     on lysates for basal rows, on the induced response — stimulated minus basal — for LPS/IMQ
@@ -28,15 +30,17 @@ def run_reproduce_table(replicates: int, seed: int, n_basal: int, n_stim: int, o
     from brexsim.analysis.stats import compute_change_table
     from brexsim.calibration.balan import PUBLISHED, simulate_balan_study
     from brexsim.errors import input_error
+    from brexsim.hypotheses import apply_hypothesis
     from brexsim.io.outputs import atomic_output_dir, write_json
     from brexsim.params import load_parameters
     from brexsim.provenance import make_provenance
 
     if isinstance(replicates, bool) or not (2 <= int(replicates) <= 10_000):
         raise input_error("--replicates", replicates, "an integer in [2, 10000]")
+    ps = apply_hypothesis(load_parameters(), hypothesis)
     rows = []
     for r in range(int(replicates)):
-        df = simulate_balan_study(n_basal, n_stim, seed, r)
+        df = simulate_balan_study(n_basal, n_stim, seed, r, params=ps)
         tab = compute_change_table(df, post_h=60.0, transform="induced")
         for analyte, stimulus, _test, _p in PUBLISHED:
             line = tab[(tab["analyte"] == analyte) & (tab["stimulus"] == stimulus)]
@@ -94,7 +98,7 @@ def run_reproduce_table(replicates: int, seed: int, n_basal: int, n_stim: int, o
     ax.set_title(
         f"{replicates} virtual Balan-sized studies (blue) vs published p (red)", fontsize=9
     )
-    prov = make_provenance(load_parameters(), seed=seed)
+    prov = make_provenance(ps, seed=seed, hypothesis=hypothesis)
     with atomic_output_dir(out) as tmp:
         tab.to_csv(tmp / "reproduce_table.csv", index=False)
         rep.to_csv(tmp / "replicates.csv", index=False)
@@ -121,9 +125,12 @@ def reproduce_table_command(
     n_basal: int = typer.Option(11, "--n-basal", help="Subjects with basal values (Balan: 11)."),
     n_stim: int = typer.Option(10, "--n-stim", help="Subjects also stimulated (Balan: 9-11)."),
     out: Path = typer.Option(Path("results/reproduce-table"), "--out", help="Output folder"),
+    hypothesis: str = typer.Option(
+        "gaba", "--hypothesis", help="Mechanism hypothesis (brexsim.hypotheses; default gaba)"
+    ),
 ) -> None:
     """Simulate Balan-2023-sized cohorts, run the biomarker analysis, print model vs published."""
-    tab = run_guarded(run_reproduce_table, replicates, seed, n_basal, n_stim, out)
+    tab = run_guarded(run_reproduce_table, replicates, seed, n_basal, n_stim, out, hypothesis)
     t = Table(title=f"Balan 2023 table: published p vs {replicates} virtual studies")
     for col in (
         "analyte",

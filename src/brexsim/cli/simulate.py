@@ -139,13 +139,16 @@ def run_simulate(
     dt_h: float,
     out: Path,
     layers: bool = True,
+    hypothesis: str = "gaba",
 ) -> dict:
     """Simulate, write ``summary.json``, ``timeseries.parquet`` and ``concentration.png``; with
     ``layers`` also every layer for a typical patient of this weight to day 30 after treatment
     (``layers.parquet``, ``layers.png``, ``summary.json["layers"]``) beside a placebo reference.
-    Data first, then the figures (:func:`brexsim.io.outputs.draw_figures`)."""
+    Data first, then the figures (:func:`brexsim.io.outputs.draw_figures`). ``hypothesis``:
+    the mechanism hypothesis of the layers (:mod:`brexsim.hypotheses`; recorded in provenance)."""
     import pandas as pd
 
+    from brexsim.hypotheses import apply_hypothesis
     from brexsim.io.outputs import (
         atomic_output_dir,
         check_output_dir,
@@ -170,7 +173,7 @@ def run_simulate(
     check_output_points(h, dt_h)
     if warning:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
-    ps = load_parameters()
+    ps = apply_hypothesis(load_parameters(), hypothesis)
     t = get_default_times(reg, horizon_h, dt_h)
     res = simulate_pk(reg, weight_kg, t, ps)
     summary = get_exposure_summary(res, reg)
@@ -180,6 +183,7 @@ def run_simulate(
         {
             "weight_source": weight_source,
             "regimen": reg.name,
+            "hypothesis": hypothesis,
             "setting": reg.setting,
             "start_clock_h": reg.start_clock_h,
             "end_of_treatment_h": reg.end_of_treatment_h,
@@ -190,14 +194,14 @@ def run_simulate(
     summary["not_available"] = get_unavailable(summary, reg, float(t[-1]))
     if warning:
         summary["warnings"] = [warning]
-    sims = _simulate_layers(reg, weight_kg, ps) if layers else None
+    sims = _simulate_layers(reg, weight_kg, ps, hypothesis) if layers else None
     if sims is not None:
         summary["layers"] = _layer_summary(reg, *sims)
     summary.update(
         {
             "status": "complete",
             "figures": "pending",
-            "provenance": make_provenance(ps, seed=None),
+            "provenance": make_provenance(ps, seed=None, hypothesis=hypothesis),
         }
     )
     series = {_CANONICAL_NAMES.get(k, k): v for k, v in res.get_series().items()}
@@ -226,8 +230,9 @@ def run_simulate(
     return draw_figures(out, steps, summary)
 
 
-def _simulate_layers(reg, weight_kg: float, ps):  # type: ignore[no-untyped-def]
-    """The assembled model for a typical patient of this weight, and its placebo reference."""
+def _simulate_layers(reg, weight_kg: float, ps, hypothesis: str = "gaba"):  # type: ignore[no-untyped-def]
+    """The assembled model for a typical patient of this weight, and its placebo reference
+    (``ps`` already carries the hypothesis overlay; applying it again changes nothing)."""
     from dataclasses import replace as _replace
 
     import numpy as np
@@ -238,9 +243,13 @@ def _simulate_layers(reg, weight_kg: float, ps):  # type: ignore[no-untyped-def]
     pop = _typical_population(0)
     pop = _replace(pop, weight_kg=np.array([float(weight_kg)]))
     t = np.arange(0.0, reg.end_of_treatment_h + 720.0 + 0.5, 1.0)
-    drug = simulate(reg, pop, times_h=t, params=ps)
+    drug = simulate(reg, pop, times_h=t, params=ps, hypothesis=hypothesis)
     pbo = simulate(
-        get_preset("placebo" if reg.is_iv else "placebo-oral"), pop, times_h=t, params=ps
+        get_preset("placebo" if reg.is_iv else "placebo-oral"),
+        pop,
+        times_h=t,
+        params=ps,
+        hypothesis=hypothesis,
     )
     return drug, pbo
 
@@ -292,11 +301,14 @@ def simulate_command(
     layers: bool = typer.Option(
         True, "--layers/--pk-only", help="Also simulate every layer (tone, cytokines, BDNF, HAM-D)"
     ),
+    hypothesis: str = typer.Option(
+        "gaba", "--hypothesis", help="Mechanism hypothesis (brexsim.hypotheses; default gaba)"
+    ),
 ) -> None:
     """Simulate one patient: prints a summary; writes summary.json, Parquet and a PNG (exit 3:
     data written, a figure failed)."""
     s, figure_error = run_with_figures(
-        run_simulate, regimen, drug, weight_kg, horizon_h, dt_h, out, layers
+        run_simulate, regimen, drug, weight_kg, horizon_h, dt_h, out, layers, hypothesis
     )
     table = Table(title=f"brexsim simulate — {s['regimen']} ({s['drug']}, {s['weight_kg']:g} kg)")
     table.add_column("metric")

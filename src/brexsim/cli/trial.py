@@ -27,10 +27,14 @@ def run_trial_command(
     progress: bool = True,
     block: int | None = None,
     resume: bool = True,
+    hypothesis: str = "gaba",
 ) -> dict:
-    """Validate the spec (before any computation), run it with a progress bar, write outputs."""
+    """Validate the spec (before any computation), run it with a progress bar, write outputs.
+    ``hypothesis``: the mechanism hypothesis whose overlay the trial's parameter set carries
+    (:mod:`brexsim.hypotheses`; recorded through the parameter hash and the command line)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from brexsim.hypotheses.context import use_hypothesis
     from brexsim.io.outputs import check_output_dir
     from brexsim.trial.output import run_trial_to_dir
     from brexsim.trial.spec import load_trial_spec
@@ -53,15 +57,18 @@ def run_trial_command(
         workers = max(1, os.cpu_count() or 1)
     if workers == 1:
         workers = None
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=not progress,
-        transient=False,
-    ) as bar:
+    with (
+        use_hypothesis(hypothesis),
+        Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not progress,
+            transient=False,
+        ) as bar,
+    ):
         task = bar.add_task(f"trial {spec.name}: patients", total=spec.n_patients)
         summary = run_trial_to_dir(
             spec,
@@ -109,6 +116,9 @@ def trial(
         help="Reuse the tasks a crashed or killed run of the same trial into the same --out "
         "finished (checkpoint next to --out); --no-resume starts afresh.",
     ),
+    hypothesis: str = typer.Option(
+        "gaba", "--hypothesis", help="Mechanism hypothesis (brexsim.hypotheses; default gaba)"
+    ),
 ) -> None:
     """Run a virtual trial: per-patient visit values (Parquet), endpoints.csv, report.html.
 
@@ -116,7 +126,17 @@ def trial(
     (named in the one error line; ``summary.json`` says ``"figures": "failed: ..."``).
     """
     summary, figure_error = run_with_figures(
-        run_trial_command, spec, out, default, scheduler, workers, chunk, True, block, resume
+        run_trial_command,
+        spec,
+        out,
+        default,
+        scheduler,
+        workers,
+        chunk,
+        True,
+        block,
+        resume,
+        hypothesis,
     )
     table = Table(title=f"{summary['trial']}: hour {summary['primary_visit_h']:g}")
     for col in ("arm", "endpoint", "estimate", "95 % CI", "n", "p"):

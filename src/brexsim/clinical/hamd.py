@@ -96,6 +96,10 @@ class HamdParams(NamedTuple):
     severity_reference_hamd: float
     residual_sd: float
     max_score: float
+    #: loading of the drug sensitivity on the innate-immune phenotype (0 = independent; issue 15)
+    phenotype_loading_drug: float = 0.0
+    omega_placebo: float = 1.0
+    omega_drug: float = 1.0
 
 
 def get_hamd_params(params: ParameterSet | None = None) -> HamdParams:
@@ -122,6 +126,9 @@ def get_hamd_params(params: ParameterSet | None = None) -> HamdParams:
         severity_reference_hamd=h["severity_reference_hamd"],
         residual_sd=h["residual_sd"],
         max_score=h["max_score"],
+        phenotype_loading_drug=h.get("phenotype_loading_drug", 0.0),
+        omega_placebo=h["omega_placebo"],
+        omega_drug=h["omega_drug"],
     )
 
 
@@ -324,6 +331,10 @@ def compute_hamd_components(
         if not np.all(np.isfinite(v)) or np.any(np.abs(v) > 20):
             raise input_error(key, "array", "finite random effects within +-20")
         etas[key] = np.ascontiguousarray(np.broadcast_to(v.reshape(-1), (n,)))
+    if p.phenotype_loading_drug != 0.0:  # neuroimmune: drug sensitivity shares the phenotype
+        from brexsim.hypotheses.phenotype import mix_drug_sensitivity
+
+        etas["eta_drug"] = mix_drug_sensitivity(etas["eta_placebo"], etas["eta_drug"], p)
     tone = _as_patients(tone_index, "tone_index", n, t.size)
     imm = _as_patients(immune, "immune", n, t.size)
     bd = _as_patients(bdnf_sd, "bdnf_sd", n, t.size)

@@ -107,6 +107,7 @@ def fit_model(
     start_sd: float = 0.3,
     gtol: float = 1e-3,
     maxiter: int = 500,
+    evaluator: Evaluator | None = None,
 ) -> FitResult:
     """Fit ``model`` to ``data`` by FOCE-I (``method="focei"``) or Laplace (``"laplace"``).
 
@@ -124,6 +125,9 @@ def fit_model(
         Seed of the random starts.
     start_sd, gtol, maxiter : float, float, int
         Start spread (unconstrained scale), gradient tolerance (OFV units) and BFGS iterations.
+    evaluator : Evaluator, optional
+        A compiled objective of ``model`` and ``method`` to reuse (see
+        :func:`brexsim.estimation.focei.rebind_data`); its data replace ``data``.
 
     Returns
     -------
@@ -132,7 +136,9 @@ def fit_model(
     if n_starts < 1:
         raise input_error("n_starts", n_starts, "an integer >= 1")
     t0 = time.perf_counter()
-    ev = make_evaluator(model, data, method)
+    if evaluator is not None and (evaluator.model != model or evaluator.method != method):
+        raise input_error("evaluator", evaluator.method, f"an evaluator of this model and {method}")
+    ev = evaluator if evaluator is not None else make_evaluator(model, data, method)
     x0 = get_initial_vector(model)
     rng = np.random.default_rng(seed)
     inits = [x0] + [x0 + rng.normal(0.0, start_sd, x0.size) for _ in range(n_starts - 1)]

@@ -31,7 +31,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import jax
@@ -46,12 +46,20 @@ import optimistix as optx  # noqa: E402
 from brexsim.estimation.data import EstimationData  # noqa: E402
 from brexsim.estimation.model import (  # noqa: E402
     NLMEModel,
+    check_observation_types,
     get_initial_vector,
     residual_variance,
     split_natural,
 )
 
-__all__ = ["Evaluator", "Obs", "get_initial_vector", "make_evaluator", "solve_ebes"]
+__all__ = [
+    "Evaluator",
+    "Obs",
+    "get_initial_vector",
+    "make_evaluator",
+    "rebind_data",
+    "solve_ebes",
+]
 
 _INNER = optx.BFGS(rtol=1e-10, atol=1e-10)
 _MAX_INNER = 500
@@ -69,7 +77,7 @@ class Obs(NamedTuple):
 def _moments(m: NLMEModel, x, eta, s):  # type: ignore[no-untyped-def]
     theta, omega, sigma = split_natural(m, x)
     f = m.predict(theta, eta, s)
-    return f, residual_variance(m, f, sigma), omega
+    return f, residual_variance(m, f, sigma, s.dvid), omega
 
 
 def individual_objective(m: NLMEModel, x, eta, s, o: Obs):  # type: ignore[no-untyped-def]
@@ -103,7 +111,7 @@ def focei_term(m: NLMEModel, x, eta, s, o: Obs):  # type: ignore[no-untyped-def]
 
     def fv(e):  # type: ignore[no-untyped-def]
         f = m.predict(theta, e, s)
-        return jnp.stack([f, residual_variance(m, f, sigma)])
+        return jnp.stack([f, residual_variance(m, f, sigma, s.dvid)])
 
     _, v = fv(eta)
     jac = jax.jacfwd(fv)(eta) * mk[None, :, None]
@@ -167,6 +175,7 @@ def make_evaluator(m: NLMEModel, data: EstimationData, method: str = "focei") ->
         raise input_error("method", method, f"one of {sorted(_TERMS)}")
     term = _TERMS[method]
     subjects = data.get_subjects(m.covariates)
+    check_observation_types(m, data.dvid, data.obs_mask)
     blq = jnp.asarray(data.blq)
     mask = jnp.asarray(data.obs_mask)
     warnings: tuple[str, ...] = ()
@@ -185,3 +194,22 @@ def make_evaluator(m: NLMEModel, data: EstimationData, method: str = "focei") ->
 
     fn = jax.jit(jax.vmap(one, in_axes=(None, 0, 0, 0)))
     return Evaluator(m, data, method, subjects, obs, fn, warnings)
+
+
+def rebind_data(ev: Evaluator, data: EstimationData) -> Evaluator:
+    """The compiled objective of ``ev`` on new observations ``data`` of the same design (same
+    subjects, times, doses, DVIDs and padding; only DV may differ), with no recompilation:
+    replicate fits of simulated studies (power and model-comparison curves) reuse one compile.
+    """
+    from brexsim.errors import input_error
+
+    same = (
+        data.dv.shape == ev.data.dv.shape
+        and np.array_equal(data.obs_mask, ev.data.obs_mask)
+        and np.array_equal(data.obs_time, ev.data.obs_time)
+        and np.array_equal(data.dvid, ev.data.dvid)
+        and np.array_equal(data.blq, ev.data.blq)
+    )
+    if not same:
+        raise input_error("data", data.source, "the design of the evaluator's data (DV may differ)")
+    return replace(ev, data=data, obs=ev.obs._replace(dv=jnp.asarray(data.dv)))

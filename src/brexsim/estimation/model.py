@@ -8,7 +8,10 @@ A model is what a NONMEM control stream's ``$THETA/$OMEGA/$SIGMA`` and ``$PK/$ER
 * ``omega``: the initial Ω of the η (variances; ``omega_block`` estimates the full lower
   triangle through a Cholesky factor with a log diagonal, else only the diagonal).
 * ``sigmas``: residual variances; ``error`` "proportional" (Y = F + F·ε, var σ₁·F²),
-  "additive" (var σ₁) or "combined" (var σ₁·F² + σ₂).
+  "additive" (var σ₁) or "combined" (var σ₁·F² + σ₂). A joint model of several observed
+  quantities (a ``DVID`` column: concentration, a log cytokine fold, HAM-D points) states
+  ``sigma_dvids``, one DVID per σ, with ``error="additive"``: an observation of type ``DVID k``
+  has variance σ of that DVID (NONMEM's ``Y = F + EPS(k)`` selected by ``DVID``).
 * ``predict(theta, eta, subject)``: the individual predictions F at ``subject.obs_time``
   (a JAX function; ``theta`` maps names to values, ``eta`` is the (q,) vector,
   ``subject`` a :class:`~brexsim.estimation.data.Subject`).
@@ -45,6 +48,7 @@ from brexsim.errors import input_error  # noqa: E402
 __all__ = [
     "NLMEModel",
     "Parameter",
+    "check_observation_types",
     "from_population_model",
     "get_initial_vector",
     "get_parameter_names",
@@ -90,11 +94,19 @@ class NLMEModel:
     covariates: tuple[str, ...] = ()
     omega_names: tuple[str, ...] = ()
     description: str = ""
+    sigma_dvids: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.error not in _ERRORS:
             raise input_error("error", self.error, f"one of {sorted(_ERRORS)}")
-        if len(self.sigmas) != _ERRORS[self.error]:
+        if self.sigma_dvids:
+            if self.error != "additive":
+                raise input_error("error", self.error, "'additive' when sigma_dvids is given")
+            if len(set(self.sigma_dvids)) != len(self.sigmas) or len(self.sigmas) < 1:
+                raise input_error(
+                    "sigma_dvids", self.sigma_dvids, "distinct DVIDs, one per sigma"
+                )
+        elif len(self.sigmas) != _ERRORS[self.error]:
             raise input_error("sigmas", len(self.sigmas), f"{_ERRORS[self.error]} for {self.error}")
         om = np.asarray(self.omega, float)
         q = len(self.etas)
@@ -228,13 +240,32 @@ def with_estimates(m: NLMEModel, natural) -> NLMEModel:  # type: ignore[no-untyp
     return replace(m, thetas=th, omega=tuple(map(tuple, om.tolist())), sigmas=sg)
 
 
-def residual_variance(m: NLMEModel, f, sigma):  # type: ignore[no-untyped-def]
-    """Residual variance of each prediction ``f`` under the model's error model."""
+def residual_variance(m: NLMEModel, f, sigma, dvid=None):  # type: ignore[no-untyped-def]
+    """Residual variance of each prediction ``f`` under the model's error model (``dvid``, the
+    observation types of ``f``, selects the σ of a model with ``sigma_dvids``; a DVID the model
+    does not name gets NaN, which the data check turns into an error before any fit)."""
+    if m.sigma_dvids:
+        if dvid is None:
+            raise input_error("dvid", None, f"observation types for sigma_dvids {m.sigma_dvids}")
+        v = jnp.full(jnp.shape(f), jnp.nan)
+        for k, d in enumerate(m.sigma_dvids):
+            v = jnp.where(jnp.asarray(dvid) == d, sigma[k], v)
+        return v
     if m.error == "proportional":
         return sigma[0] * f * f
     if m.error == "additive":
         return sigma[0] * jnp.ones_like(f)
     return sigma[0] * f * f + sigma[1]
+
+
+def check_observation_types(m: NLMEModel, dvid, mask) -> None:  # type: ignore[no-untyped-def]
+    """Raise one clear error when an observed DVID has no σ in a model with ``sigma_dvids``."""
+    if not m.sigma_dvids:
+        return
+    seen = {int(d) for d in np.unique(np.asarray(dvid)[np.asarray(mask, bool)])}
+    extra = sorted(seen - set(m.sigma_dvids))
+    if extra:
+        raise input_error("DVID", extra, f"one of the model's observation types {m.sigma_dvids}")
 
 
 def from_population_model(layer: str = "brexanolone_pk", params=None) -> NLMEModel:  # type: ignore[no-untyped-def]

@@ -39,6 +39,7 @@ from numpyro.infer import MCMC, NUTS, init_to_value  # noqa: E402
 from brexsim.estimation.data import EstimationData  # noqa: E402
 from brexsim.estimation.model import (  # noqa: E402
     NLMEModel,
+    check_observation_types,
     get_initial_vector,
     get_parameter_names,
     residual_variance,
@@ -82,6 +83,7 @@ class NutsResult:
 
 def _numpyro_model(m: NLMEModel, data: EstimationData, x0, sd):  # type: ignore[no-untyped-def]
     subj = data.get_subjects(m.covariates)
+    check_observation_types(m, data.dvid, data.obs_mask)
     dv, mask = jnp.asarray(data.dv), jnp.asarray(data.obs_mask)
     blq, lloq = jnp.asarray(data.blq), jnp.asarray(np.nan_to_num(data.lloq))
     n, q = data.n_subjects, len(m.etas)
@@ -92,7 +94,7 @@ def _numpyro_model(m: NLMEModel, data: EstimationData, x0, sd):  # type: ignore[
         z = numpyro.sample("z", dist.Normal(jnp.zeros((n, q)), 1.0).to_event(2))
         eta = z @ jnp.linalg.cholesky(omega).T
         f = jax.vmap(lambda e, s: m.predict(theta, e, s))(eta, subj)
-        v = jnp.where(mask, residual_variance(m, f, sigma), 1.0)
+        v = jnp.where(mask, residual_variance(m, f, sigma, subj.dvid), 1.0)
         quant = mask & ~blq
         ll = jnp.where(quant, jstats.norm.logpdf(dv, f, jnp.sqrt(v)), 0.0).sum()
         ll += jnp.where(mask & blq, jstats.norm.logcdf((lloq - f) / jnp.sqrt(v)), 0.0).sum()

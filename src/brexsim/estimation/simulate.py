@@ -82,6 +82,6 @@ def simulate_data(m: NLMEModel, data: EstimationData, seed: int = 0, x=None) -> 
     eta = rng.multivariate_normal(np.zeros(q), np.asarray(omega), size=n)
     subj = data.get_subjects(m.covariates)
     f = np.asarray(jax.vmap(lambda e, s: m.predict(theta, e, s))(jnp.asarray(eta), subj))
-    v = np.asarray(residual_variance(m, jnp.asarray(f), sigma))
+    v = np.asarray(residual_variance(m, jnp.asarray(f), sigma, subj.dvid))
     dv = f + np.sqrt(v) * rng.standard_normal(f.shape)
     return replace(data, dv=np.where(data.obs_mask, dv, 0.0), source=f"simulated seed {seed}")

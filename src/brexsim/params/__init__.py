@@ -16,6 +16,7 @@ from brexsim.params.loader import (
     get_parameter_files,
     load_parameters,
     override_parameters,
+    use_default_parameters,
 )
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "get_parameter_files",
     "load_parameters",
     "override_parameters",
+    "use_default_parameters",
 ]

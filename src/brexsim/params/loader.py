@@ -7,6 +7,7 @@ import json
 import math
 import re
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
@@ -24,6 +25,7 @@ __all__ = [
     "get_parameter_files",
     "load_parameters",
     "override_parameters",
+    "use_default_parameters",
 ]
 
 #: Confidence codes used in the tables (the first four follow ``shared/reference``).
@@ -290,8 +292,34 @@ def load_parameters(overrides: Mapping[str, Any] | None = None) -> ParameterSet:
     >>> ps["brexanolone_pk.cl_L_per_h_per_kg"].unit
     'L/h/kg'
     """
-    ps = _load_default()
+    ps = _ACTIVE[-1] if _ACTIVE else _load_default()
     return override_parameters(ps, overrides) if overrides else ps
+
+
+#: Parameter sets made the default by :func:`use_default_parameters` (innermost last).
+_ACTIVE: list[ParameterSet] = []
+
+
+@contextmanager
+def use_default_parameters(params: ParameterSet) -> Iterator[ParameterSet]:
+    """Within the block, :func:`load_parameters` returns ``params`` instead of the packaged
+    tables (process-wide, nestable; for code that reads the tables itself, such as the
+    validation checks run under a mechanism hypothesis).
+
+    >>> ps = override_parameters(load_parameters(), {"hamd.residual_sd": 9.75})
+    >>> with use_default_parameters(ps):
+    ...     load_parameters().value("hamd.residual_sd")
+    9.75
+    >>> load_parameters().value("hamd.residual_sd") != 9.75
+    True
+    """
+    if not isinstance(params, ParameterSet):
+        raise input_error("params", type(params).__name__, "a ParameterSet")
+    _ACTIVE.append(params)
+    try:
+        yield params
+    finally:
+        _ACTIVE.pop()
 
 
 def clear_cache() -> None:

@@ -13,12 +13,23 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-__all__ = ["Record", "interval_record", "run_checks"]
+__all__ = ["STATUSES", "Record", "interval_record", "run_checks"]
+
+#: Record statuses: ``passed`` / ``failed`` (from ``passed``); under a hypothesis a record it
+#: lists as a known discrepancy is ``known discrepancy`` when it fails and ``unexpected pass``
+#: when it passes (strict-xfail semantics; :mod:`brexsim.validation.hypothesis`).
+STATUSES: tuple[str, ...] = ("passed", "failed", "known discrepancy", "unexpected pass")
 
 
 @dataclass(frozen=True)
 class Record:
-    """One validation record (the fields of ``validation.json``)."""
+    """One validation record (the fields of ``validation.json``).
+
+    ``status`` is one of :data:`STATUSES`; left empty it is derived from ``passed``.
+
+    >>> Record("x", "pk", "d", "s", 1.0, "", 1.0, False).status
+    'failed'
+    """
 
     id: str
     layer: str
@@ -32,6 +43,18 @@ class Record:
     upper: float | None = None
     unit: str = ""
     note: str = ""
+    status: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.status:
+            object.__setattr__(self, "status", "passed" if self.passed else "failed")
+        if self.status not in STATUSES:
+            raise ValueError(f"record status {self.status!r} not one of {STATUSES}")
+
+    @property
+    def is_failure(self) -> bool:
+        """True when the record makes ``brexsim validate`` fail (failed or unexpected pass)."""
+        return self.status in ("failed", "unexpected pass")
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
