@@ -14,8 +14,8 @@ The properties:
   round-trip exactly, or is one BrexsimInputError that names the file; a single bad cell in a
   valid file is an error naming that column.
 
-No model is solved here. The profile is fixed (``derandomize=True``, no example database) so CI
-runs the same examples every time.
+No model is solved here. The Hypothesis profile is the suite's (``tests/conftest.py``: fixed
+examples, no example database), so CI runs the same examples every time.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from brexsim.dosing import (
@@ -45,14 +45,6 @@ from brexsim.dosing import (
 from brexsim.dosing.regimen import MAX_STUDIED_ORAL_MG, MAX_STUDIED_RATE_UG_PER_KG_H, MAX_TIME_H
 from brexsim.dosing.weights import WEIGHT_RANGE_KG
 from brexsim.errors import BrexsimInputError
-
-PROFILE = settings(
-    max_examples=60,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
 
 # -- strategies ----------------------------------------------------------------------------
 #: Any scalar a user might put in a number field.
@@ -94,12 +86,6 @@ def oral_regimens(draw: st.DrawFn) -> Regimen:
 valid_regimens = st.one_of(iv_regimens(), oral_regimens())
 
 
-def _zero_rate_before_gap(r: Regimen) -> bool:
-    """A zero-rate segment that a gap separates from the next one (see the xfail below)."""
-    pairs = zip(r.segments, r.segments[1:], strict=False)
-    return any(a.rate_ug_per_kg_h == 0.0 and b.start_h > a.end_h for a, b in pairs)
-
-
 def _check_invariants(r: Regimen) -> None:
     """What every constructed regimen must satisfy."""
     assert r.drug in ("brexanolone", "zuranolone")
@@ -123,7 +109,6 @@ def _check_invariants(r: Regimen) -> None:
 
 
 # -- regimen constructors ------------------------------------------------------------------
-@PROFILE
 @given(
     drug=st.sampled_from(["brexanolone", "zuranolone", "alcohol", ""]),
     segments=st.lists(st.tuples(junk, junk, junk), max_size=4),
@@ -150,7 +135,6 @@ def test_any_regimen_input_is_valid_or_one_clear_error(
     _check_invariants(r)
 
 
-@PROFILE
 @given(
     segments=st.lists(
         st.fixed_dictionaries(
@@ -184,13 +168,11 @@ def test_any_regimen_file_is_valid_or_one_clear_error(segments, schedule, drug):
             r = read_regimen_file(p)
         except BrexsimInputError as exc:
             assert exc.field and str(exc).startswith(f"invalid {exc.field}=")
-            if exc.field not in {"time_h", "mg"}:  # a known gap: the strict xfail at the end
-                assert str(p) in str(exc), f"{exc} does not name the file"
+            assert str(p) in str(exc), f"{exc} does not name the file"
             return
     _check_invariants(r)
 
 
-@PROFILE
 @given(reg=valid_regimens)
 def test_valid_regimen_round_trips_through_its_toml_file(reg):
     _check_invariants(reg)
@@ -201,10 +183,8 @@ def test_valid_regimen_round_trips_through_its_toml_file(reg):
     assert back == reg
 
 
-@PROFILE
 @given(reg=valid_regimens, wt=weight, sid=st.integers(0, 10**6))
 def test_valid_regimen_round_trips_exactly_through_nonmem(reg, wt, sid):
-    assume(not _zero_rate_before_gap(reg))  # a known bug: the strict xfail at the end
     with tempfile.TemporaryDirectory() as d:
         p = write_nonmem({sid: reg}, Path(d) / "x.csv", weights_kg=wt)
         ds = read_nonmem(p)
@@ -223,7 +203,6 @@ def test_valid_regimen_round_trips_exactly_through_nonmem(reg, wt, sid):
     assert iv["AMT"].sum() == pytest.approx(get_total_dose(reg, wt) if reg.segments else 0.0)
 
 
-@PROFILE
 @given(
     reg=iv_regimens(),
     start_frac=st.floats(0.0, 1.0),
@@ -280,10 +259,6 @@ CELLS: dict[str, tuple[st.SearchStrategy[str], list[str]]] = {
 REQUIRED = ["ID", "TIME", "AMT", "EVID", "CMT"]
 
 
-#: Fields of the dose-record errors that do not yet name the file (strict xfail at the end).
-_UNNAMED_DOSE_FIELDS = {"time_h", "start_h", "end_h"}
-
-
 @st.composite
 def nonmem_texts(draw: st.DrawFn) -> str:
     """A NONMEM file: required columns (rarely one dropped), some optional ones, 1-8 plausible
@@ -326,29 +301,9 @@ def _read(text: str | bytes, name: str = "d.csv"):  # type: ignore[no-untyped-de
         except BrexsimInputError as exc:
             return exc
         _check_dataset(ds)
-        again = read_nonmem(write_nonmem(ds, Path(d) / "again.csv"))
-        _check_same_dataset(again, ds)
-        # a file written by brexsim reads back exactly (a foreign file's AMT/RATE can move in
-        # the 12th digit on the first pass: the strict xfail at the end of this module)
-        assert read_nonmem(write_nonmem(again, Path(d) / "twice.csv")) == again
+        # the dataset of any file, foreign or written by brexsim, reads back exactly
+        assert read_nonmem(write_nonmem(ds, Path(d) / "again.csv")) == ds
         return ds
-
-
-def _check_same_dataset(a, b) -> None:  # type: ignore[no-untyped-def]
-    """Same IDs, weights, doses, observations and covariates; IV times and rates to 1e-10."""
-    assert list(a.regimens) == list(b.regimens) and a.weights_kg == b.weights_kg
-    for sid, ra in a.regimens.items():
-        rb = b.regimens[sid]
-        assert (ra.drug, ra.oral_doses, len(ra.segments)) == (
-            rb.drug,
-            rb.oral_doses,
-            len(rb.segments),
-        )
-        for sa, sb in zip(ra.segments, rb.segments, strict=True):
-            got = (sa.start_h, sa.end_h, sa.rate_ug_per_kg_h)
-            assert got == pytest.approx((sb.start_h, sb.end_h, sb.rate_ug_per_kg_h), rel=1e-10)
-    same_tables = type(b)(b.regimens, b.weights_kg, a.observations, a.covariates)
-    assert same_tables == b
 
 
 def _check_dataset(ds) -> None:  # type: ignore[no-untyped-def]
@@ -365,17 +320,14 @@ def _check_dataset(ds) -> None:  # type: ignore[no-untyped-def]
     assert sorted(ds.covariates["ID"]) == sorted(ds.regimens)
 
 
-@PROFILE
 @given(text=nonmem_texts())
 def test_random_nonmem_file_is_read_exactly_or_one_clear_error(text):
     res = _read(text)
     if isinstance(res, BrexsimInputError):
         assert res.field and str(res).startswith(f"invalid {res.field}=")
-        if res.field not in _UNNAMED_DOSE_FIELDS:  # a known gap: the strict xfail at the end
-            assert "d.csv" in str(res), f"{res} does not name the file"
+        assert "d.csv" in str(res), f"{res} does not name the file"
 
 
-@PROFILE
 @given(data=st.binary(min_size=1, max_size=200))
 def test_random_bytes_are_an_error_or_a_dataset(data):
     res = _read(data)
@@ -398,7 +350,6 @@ def _table_text(df: pd.DataFrame) -> str:
     return df.to_csv(index=False)
 
 
-@PROFILE
 @given(
     df=valid_tables(),
     col=st.sampled_from(["ID", "TIME", "AMT", "RATE", "EVID", "CMT", "WT", "DV"]),
@@ -415,14 +366,12 @@ def test_one_non_numeric_cell_names_its_column_and_record(df, col, row, bad):
     assert res.field == col and f"record {row + 1}" in str(res), res
 
 
-@PROFILE
 @given(df=valid_tables(), col=st.sampled_from(REQUIRED))
 def test_a_missing_required_column_is_named(df, col):
     res = _read(_table_text(df.drop(columns=col)))
     assert isinstance(res, BrexsimInputError) and res.field == "columns" and col in str(res)
 
 
-@PROFILE
 @given(df=valid_tables(), row=st.integers(0, 10**6), t=st.floats(-1e6, -1e-6))
 def test_a_negative_time_is_named(df, row, t):
     row %= len(df)
@@ -432,7 +381,6 @@ def test_a_negative_time_is_named(df, row, t):
     assert f"record {row + 1}" in str(res)
 
 
-@PROFILE
 @given(df=valid_tables(), data=st.data())
 def test_unsorted_times_within_an_id_are_an_error(df, data):
     sid = data.draw(st.sampled_from(sorted(set(df["ID"]))))
@@ -448,7 +396,6 @@ def test_unsorted_times_within_an_id_are_an_error(df, data):
     assert "non-decreasing" in str(res)
 
 
-@PROFILE
 @given(amt=st.floats(0.001, 100.0), rate_mg_h=st.floats(0.001, 50.0), wt=weight)
 def test_rate_amt_combinations(amt, rate_mg_h, wt):
     head = "ID,TIME,AMT,RATE,EVID,CMT,WT\n"
@@ -471,23 +418,17 @@ def test_rate_amt_combinations(amt, rate_mg_h, wt):
 
 
 # -- found by the properties above ---------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="regimen_to_nonmem writes the EVID 2 end mark only after the last zero-rate "
-    "segment: a zero-rate segment followed by a gap is read back lasting to the next segment",
-)
+# fixed (was a strict xfail): regimen_to_nonmem wrote the EVID 2 end mark only after the last
+# zero-rate segment, so a zero-rate segment followed by a gap was read back lasting to the next one
 def test_zero_rate_segment_before_a_gap_round_trips(tmp_path):
     reg = Regimen("brexanolone", segments=((0.0, 4.0, 0.0), (10.0, 20.0, 30.0)))
     back = read_nonmem(write_nonmem({1: reg}, tmp_path / "x.csv", weights_kg=70.0))
     assert back.regimens[1].segments == reg.segments
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the nonmem module docstring says read_nonmem(write_nonmem(ds)) == ds; for a file's "
-    "own IV record (AMT 1 mg, RATE 23 mg/h, WT 153 kg) the µg/kg/h rate rounded to 12 digits "
-    "writes back as RATE 23.0000000001 and the infusion end moves in the 12th digit",
-)
+# fixed (was a strict xfail): for a file's own IV record (AMT 1 mg, RATE 23 mg/h, WT 153 kg) the
+# µg/kg/h rate rounded to 12 digits was written back as RATE 23.0000000001 (12 digits) and the
+# infusion end moved in the 12th digit; numbers are now written exactly and read as written
 def test_foreign_infusion_record_round_trips_exactly(tmp_path):
     p = tmp_path / "d.csv"
     p.write_text("ID,TIME,AMT,RATE,EVID,CMT,WT\n1,0,1,23,1,2,153\n")
@@ -505,12 +446,9 @@ def test_addl_without_an_ii_column_is_one_clear_error(tmp_path):
     assert e.value.field == "II" and "d.csv" in str(e.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_nonmem_table.records_to_regimen builds OralDose/IVSegment outside its try: a dose "
-    "time beyond 2160 h or an infusion that rounds to zero length is an error that names "
-    "neither the file nor the ID",
-)
+# fixed (was a strict xfail): _nonmem_table.records_to_regimen built OralDose/IVSegment outside
+# its try: a dose time beyond 2160 h or an infusion that rounds to zero length was an error that
+# named neither the file nor the ID
 @pytest.mark.parametrize(
     "text",
     [
@@ -528,11 +466,9 @@ def test_dose_record_errors_name_the_file_and_id(tmp_path, text):
     assert "d.csv, ID 1" in str(e.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dosing.files._from_mapping builds the OralDose list before its try: an oral dose "
-    "(or oral_schedule dose) after 2160 h or with negative mg is an error without the file name",
-)
+# fixed (was a strict xfail): dosing.files._from_mapping built the OralDose list before its try:
+# an oral dose (or oral_schedule dose) after 2160 h or with negative mg was an error without the
+# file name
 @pytest.mark.parametrize(
     "body",
     [

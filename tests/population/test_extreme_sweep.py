@@ -124,11 +124,9 @@ def test_the_mass_balance_check_sees_a_wrong_dose(results):
     assert (sweep.get_pk_balance(wrong)["plasma_rel"] > 0.1).all()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mechanism.tlr.get_random_effects_from_normals: a ParameterSet (an accepted type) is "
-    "a Mapping, so it is read as the layer's dict and 'bsv_basal_tone_logsd' is not found",
-)
+# fixed (was a strict xfail): mechanism.tlr.get_random_effects_from_normals: a ParameterSet (an
+# accepted type) is a Mapping, so it was read as the layer's dict and 'bsv_basal_tone_logsd' was
+# not found
 def test_inflammation_effects_from_normals_accept_a_parameter_set():
     from brexsim.mechanism import tlr
     from brexsim.params import load_parameters
@@ -136,3 +134,9 @@ def test_inflammation_effects_from_normals_accept_a_parameter_set():
     z = np.zeros((1, len(tlr.RANDOM_EFFECTS)))
     eff = tlr.get_random_effects_from_normals(z, load_parameters())
     assert all(float(v[0]) == 1.0 for v in eff.values())
+    # at z = 1 each multiplier is exp(log-SD) of the set's tlr layer, as with the layer's dict
+    ps, one = load_parameters(), np.ones((1, len(tlr.RANDOM_EFFECTS)))
+    layer = tlr.get_tlr_parameters(ps)
+    eff = tlr.get_random_effects_from_normals(one, ps)
+    for name, row in tlr.RANDOM_EFFECTS.items():
+        assert float(eff[name][0]) == float(np.exp(layer[row])) != 1.0, name

@@ -18,7 +18,8 @@ The properties:
   names) is one whole page with every text escaped and no ``nan`` printed.
 
 No model is simulated: the exposure figure's typical-patient curve is one small PK solve, done
-once and reused. The profile is fixed (``derandomize=True``, no example database).
+once and reused. The Hypothesis profile is the suite's (``tests/conftest.py``: fixed examples,
+no example database).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from unittest import mock
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import brexsim.pk
@@ -43,15 +44,9 @@ from brexsim.trial.figures import FIGURES, plot_figure
 from brexsim.trial.run import SUMMARY_VARIABLES, TrialRun
 from brexsim.trial.spec import parse_trial_spec
 
-PROFILE = settings(
-    max_examples=60,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-#: Drawing four figures and a report takes about a second: fewer examples there.
-FIGURE_PROFILE = settings(PROFILE, max_examples=10)
+#: Drawing four figures and a report takes about a second: fewer examples there (the rest of
+#: the settings are the suite's profile, tests/conftest.py).
+FIGURE_PROFILE = settings(max_examples=10)
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 NAN = float("nan")
 
@@ -60,7 +55,6 @@ finite = st.floats(-1e12, 1e12, allow_nan=False)
 value = st.one_of(finite, st.sampled_from([NAN, float("inf"), -float("inf"), 0.0, 1.0]))
 
 
-@PROFILE
 @given(est=st.lists(value, min_size=1, max_size=6), data=st.data())
 def test_check_interval_accepts_exactly_the_well_formed_intervals(est, data):
     lo = data.draw(st.lists(value, min_size=len(est), max_size=len(est)))
@@ -293,7 +287,6 @@ def frames(draw: st.DrawFn) -> pd.DataFrame:
     return pd.DataFrame({c: [draw(cell) for _ in range(n)] for c in cols})
 
 
-@PROFILE
 @given(
     title=text,
     sections=st.lists(

@@ -13,7 +13,8 @@ The properties (nothing is simulated):
   :class:`~brexsim.errors.BrexsimInputError` naming that field and the spec file;
 * any document at all (random keys and values) is a TrialSpec or one BrexsimInputError.
 
-The profile is fixed (``derandomize=True``, no example database) so CI runs the same examples.
+The Hypothesis profile is the suite's (``tests/conftest.py``: fixed examples, no example
+database), so CI runs the same examples.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import pytest
 import tomlkit
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from brexsim.dosing import get_preset
@@ -34,13 +35,6 @@ from brexsim.population.covariates import COVARIATE_LEVELS
 from brexsim.population.trial_population import IIV_EFFECTS
 from brexsim.trial.spec import MAX_VISIT_H, load_trial_spec, parse_trial_spec
 
-PROFILE = settings(
-    max_examples=60,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
 WHERE = "spec.toml"
 PRESETS_IV = ["zulresso", "study1-brx60", "placebo"]
 PRESETS_ORAL = ["zuranolone-50mg", "zuranolone-30mg", "placebo-oral"]
@@ -130,7 +124,6 @@ def _check_trial_spec(spec, data: dict) -> None:  # type: ignore[no-untyped-def]
         assert all(0.0 <= s <= 1.0 for s in levels.values()) and sum(levels.values()) <= 1 + 1e-12
 
 
-@PROFILE
 @given(data=valid_specs())
 def test_valid_spec_parses_and_its_toml_file_loads_the_same(data):
     spec = parse_trial_spec(copy.deepcopy(data), where=WHERE)
@@ -155,7 +148,6 @@ BAD_N = [1, 0, -1, 10**6 + 1, 2.5, True, "10", None, float("nan"), [4]]
 BAD_DROPOUT = [1.0, 1.5, -0.1, -1e-12, float("nan"), float("inf"), "x", None]
 
 
-@PROFILE
 @given(data=valid_specs(), bad=st.sampled_from(BAD_N), arm=st.integers(0, 3))
 def test_bad_arm_size_is_an_error_naming_the_arm(data, bad, arm):
     arm %= len(data["arms"])
@@ -164,7 +156,6 @@ def test_bad_arm_size_is_an_error_naming_the_arm(data, bad, arm):
     assert err.field == f"arms.{arm}.n" and WHERE in str(err)
 
 
-@PROFILE
 @given(data=valid_specs(), bad=st.sampled_from(BAD_DROPOUT), arm=st.integers(0, 3))
 def test_bad_dropout_is_an_error_naming_the_arm(data, bad, arm):
     """Dropout 1 (every patient drops out before the last visit) is rejected, not run."""
@@ -174,7 +165,6 @@ def test_bad_dropout_is_an_error_naming_the_arm(data, bad, arm):
     assert err.field == f"arms.{arm}.dropout" and WHERE in str(err)
 
 
-@PROFILE
 @given(
     data=valid_specs(),
     bad=st.one_of(
@@ -193,7 +183,6 @@ def test_a_visit_outside_0_to_90_days_is_named(data, bad, pos):
     assert WHERE in str(err)
 
 
-@PROFILE
 @given(data=valid_specs(), i=st.integers(0, 10), j=st.integers(0, 10))
 def test_unsorted_or_duplicate_visits_are_an_error(data, i, j):
     times = data["visits"]["times_h"]
@@ -208,7 +197,6 @@ def test_unsorted_or_duplicate_visits_are_an_error(data, i, j):
     assert err.field == "visits.times_h" and "strictly increasing" in str(err)
 
 
-@PROFILE
 @given(data=valid_specs())
 def test_no_visit_after_baseline_is_an_error(data):
     data["visits"]["times_h"] = [0.0]
@@ -217,7 +205,6 @@ def test_no_visit_after_baseline_is_an_error(data):
     assert err.field == "visits.times_h" and "after 0 h" in str(err)
 
 
-@PROFILE
 @given(data=valid_specs(), late=st.floats(1e-6, 1e4))
 def test_pk_time_after_the_last_visit_is_an_error(data, late):
     last = max(data["visits"]["times_h"])
@@ -245,7 +232,6 @@ _documents = st.recursive(
 )
 
 
-@PROFILE
 @given(doc=st.dictionaries(st.sampled_from(_KEYS), _documents, max_size=6))
 def test_any_document_is_a_spec_or_one_clear_error(doc):
     try:
@@ -254,7 +240,6 @@ def test_any_document_is_a_spec_or_one_clear_error(doc):
         assert str(err).startswith(f"invalid {err.field}=")
 
 
-@PROFILE
 @given(data=valid_specs(), part=st.sampled_from(["arms", "trial", "visits"]))
 def test_a_document_with_a_valid_shape_but_one_wrong_type(data, part):
     data[part] = "not a table"
@@ -287,21 +272,29 @@ def test_every_spec_error_names_the_file(part):
     assert WHERE in str(_rejected(data))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="trial.spec._Population accepts weight_min_kg = inf or 300 kg (gt=0 only): no "
-    "sampled patient can meet it, and the trial fails only later in select_patient_ids "
-    "after 50 n + 1000 candidates",
+# fixed (was a strict xfail): trial.spec._Population accepted weight_min_kg = inf or 300 kg (gt=0
+# only): no sampled patient can meet it, and the trial failed only later in select_patient_ids
+# after 50 n + 1000 candidates
+@pytest.mark.parametrize(
+    ("key", "limit"),
+    [
+        ("weight_min_kg", float("inf")),
+        ("weight_min_kg", 300.0),
+        ("weight_min_kg", 200.0),  # in the PK range, above every sampled weight (160 kg)
+        ("weight_max_kg", 30.0),  # below every sampled weight (40 kg)
+    ],
 )
-@pytest.mark.parametrize("limit", [float("inf"), 300.0])
-def test_weight_limits_no_patient_can_meet_are_rejected_by_the_spec(limit):
+def test_weight_limits_no_patient_can_meet_are_rejected_by_the_spec(key, limit):
     data = {
         "trial": {"name": "t", "seed": 1},
-        "population": {"weight_min_kg": limit},
+        "population": {key: limit},
         "arms": [
             {"name": "BRX90", "regimen": "zulresso", "n": 4},
             {"name": "placebo", "regimen": "placebo", "n": 4},
         ],
         "visits": {"times_h": [0, 24, 60]},
     }
-    assert _rejected(data).field == "population.weight_min_kg"
+    err = _rejected(data)
+    assert err.field == f"population.{key}" and WHERE in str(err)
+    data["population"] = {"weight_min_kg": 50.0, "weight_max_kg": 90.0}  # patients meet this
+    assert parse_trial_spec(data, where=WHERE).population.weight_min_kg == 50.0

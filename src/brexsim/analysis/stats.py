@@ -466,6 +466,19 @@ def _post_indices(times: np.ndarray, post_h: Sequence[float] | float | None) -> 
     return sorted(set(idx))
 
 
+def _no_correlation_note(d: np.ndarray, y: np.ndarray) -> str:
+    """Why a correlation of the biomarker change ``d`` with the HAM-D improvement ``y`` (over
+    the subjects with both) is missing: one of them does not vary."""
+    both = ~np.isnan(d) & ~np.isnan(y)
+    flat = [
+        what
+        for what, v in (("biomarker change", d[both]), ("HAM-D improvement", y[both]))
+        if np.ptp(v) == 0
+    ]
+    which = " and the ".join(flat) if flat else "biomarker change or HAM-D improvement"
+    return f"the same {which} for all {int(both.sum())} subjects with both: no correlation"
+
+
 def compute_change_table(
     data: pd.DataFrame,
     post_h: Sequence[float] | float | None = None,
@@ -560,6 +573,8 @@ def compute_change_table(
                 f"only {int(res['n_corr'][i])} subject(s) with both changes: "
                 f"correlations need >= {MIN_PAIRS + 1}"
             )
+        elif np.isnan(res["r_pearson"][i]) or np.isnan(res["r_spearman"][i]):
+            note.append(_no_correlation_note(d[:, i], y[:, i]))
         if int(res["n_excluded"][i]) > 0:
             note.append(f"{int(res['n_excluded'][i])} subject(s) without a complete pair")
         notes.append("; ".join(note))

@@ -29,8 +29,32 @@ CMT_DEPOT, CMT_CENTRAL = 1, 2
 
 
 def r12(x: float) -> float:
-    """``x`` rounded to 12 significant digits (what the writer writes)."""
+    """``x`` rounded to 12 significant digits (the reader's unit conversions).
+
+    >>> r12(23000 / 153)
+    150.326797386
+    """
     return float(f"{x:.12g}")
+
+
+def format_number(x: float) -> str:
+    """``x`` as written in a file: 12 significant digits when they hold ``x`` exactly, else the
+    shortest text that reads back as ``x`` (``repr``), so that ``float(format_number(x)) == x``.
+
+    >>> format_number(2.1), format_number(70.0), format_number(150.326797386 * 153 / 1000)
+    ('2.1', '70', '23.000000000058')
+    """
+    short = f"{x:.12g}"
+    return short if float(short) == x else repr(float(x))
+
+
+def _in_context(ctx: str, build, *args):  # type: ignore[no-untyped-def]
+    """``build(*args)``; a BrexsimInputError it raises is raised again naming ``ctx``."""
+    try:
+        return build(*args)
+    except BrexsimInputError as exc:
+        where = f"{ctx}; {exc.context}" if exc.context else ctx
+        raise input_error(exc.field, exc.value, exc.allowed, where) from None
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -74,7 +98,7 @@ def read_table(path: Path) -> pd.DataFrame:
 
 
 def to_numbers(df: pd.DataFrame, col: str, where: str, allow_missing: bool) -> pd.Series:
-    """Column ``col`` as finite floats rounded to 12 significant digits (``nan`` = missing)."""
+    """Column ``col`` as finite floats, exactly as written (``nan`` = missing)."""
     raw = df[col].fillna("").astype(str).str.strip()
     missing = raw.isin(MISSING)
     vals = pd.to_numeric(raw.where(~missing, None), errors="coerce").astype(float)
@@ -89,7 +113,7 @@ def to_numbers(df: pd.DataFrame, col: str, where: str, allow_missing: bool) -> p
             "a finite number" + ("" if allow_missing else " (required)"),
             f"{where}, record {i + 1}",
         )
-    return vals.map(lambda x: x if np.isnan(x) else r12(x))
+    return vals
 
 
 def check_records(t: pd.DataFrame, df: pd.DataFrame, where: str) -> None:
@@ -181,13 +205,13 @@ def records_to_regimen(
     oral: list[OralDose] = []
     for k in doses.index:
         t0, step = float(doses.at[k, "TIME"]), float(ii[k])
-        times = [r12(t0 + j * step) for j in range(int(addl[k]) + 1)]
+        times = [t0] + [r12(t0 + j * step) for j in range(1, int(addl[k]) + 1)]
         amt, cmt, r = float(doses.at[k, "AMT"]), int(doses.at[k, "CMT"]), float(rate[k])
         for tt in times:
             if cmt == CMT_DEPOT:
                 if r != 0:
                     raise input_error("RATE", r, "0 for oral doses into CMT 1", f"{ctx}, TIME {tt}")
-                oral.append(OralDose(tt, r12(amt), bool(food[k])))
+                oral.append(_in_context(f"{ctx}, TIME {tt}", OralDose, tt, amt, bool(food[k])))
             elif cmt == CMT_CENTRAL:
                 if r == 0 and amt > 0:
                     raise input_error(
@@ -215,9 +239,10 @@ def records_to_regimen(
                         "a later IV record or EVID 2 record to end a zero-rate infusion",
                         f"{ctx}, TIME {tt}",
                     )
-                segments.append(IVSegment(tt, min(nxt), 0.0))
+                seg = (tt, min(nxt), 0.0)
             else:
-                segments.append(IVSegment(tt, r12(tt + amt / r), r12(r * 1000.0 / weight)))
+                seg = (tt, r12(tt + amt / r), r12(r * 1000.0 / weight))
+            segments.append(_in_context(f"{ctx}, TIME {tt}", IVSegment, *seg))
     if drug is None:
         drug = "brexanolone" if segments else "zuranolone"
     try:

@@ -70,11 +70,13 @@ def _from_mapping(data: dict[str, Any], where: str) -> Regimen:
         err = exc.errors()[0]
         field = ".".join(str(x) for x in err["loc"]) or "regimen"
         raise input_error(field, err.get("input"), err["msg"], where) from None
-    doses = [OralDose(d.time_h, d.mg, d.with_food) for d in spec.oral_doses]
-    if spec.oral_schedule is not None:
-        s = spec.oral_schedule
-        doses += [OralDose(s.first_h + i * s.interval_h, s.mg, s.with_food) for i in range(s.n)]
-    try:
+    try:  # every dose, segment and regimen error names the file
+        doses = [OralDose(d.time_h, d.mg, d.with_food) for d in spec.oral_doses]
+        if spec.oral_schedule is not None:
+            s = spec.oral_schedule
+            doses += [
+                OralDose(s.first_h + i * s.interval_h, s.mg, s.with_food) for i in range(s.n)
+            ]
         return Regimen(
             drug=spec.drug,
             segments=tuple(
@@ -87,7 +89,8 @@ def _from_mapping(data: dict[str, Any], where: str) -> Regimen:
             allow_above_studied=spec.allow_above_studied,
         )
     except BrexsimInputError as exc:
-        raise input_error(exc.field, exc.value, exc.allowed, where) from None
+        ctx = f"{where}; {exc.context}" if exc.context else where
+        raise input_error(exc.field, exc.value, exc.allowed, ctx) from None
 
 
 def read_regimen_file(path: str | Path) -> Regimen:

@@ -21,8 +21,15 @@ numbers (or missing), one value per ID, carried in :attr:`NonmemDataset.covariat
   subject or an EVID 2 record.
 * ``ADDL``/``II`` doses expand to the same regimen as explicit records.
 
-Numbers are written with 12 significant digits, and read values are rounded to 12 significant
-digits (on reading and again after unit conversion), so ``read_nonmem(write_nonmem(ds)) == ds``.
+Numbers are written with 12 significant digits where these hold the value exactly, else with
+the shortest text that reads back as the same float (``repr``), and are read as written. Only
+the reader's unit conversions (mg/h -> µg/kg/h with ``WT``, the end of an infusion
+``TIME + AMT / RATE``, ``ADDL`` dose times) are rounded to 12 significant digits; the few-ulp
+error of the writer's inverse conversion is far below that rounding, so
+``read_nonmem(write_nonmem(ds)) == ds`` exactly, for a file's own records too (a 12-digit
+``RATE`` of the file would not do: 23 mg/h at 153 kg is 150.326797386 µg/kg/h, which is
+23.000000000058 mg/h). A zero-rate IV segment that the next segment does not start at once
+(or the last one) is closed by an EVID 2 record at its end.
 A binary or non-UTF-8 file, a duplicate column name and a non-numeric value are clear errors.
 """
 
@@ -41,8 +48,8 @@ from brexsim.dosing._nonmem_table import (
     OBSERVATION_COLUMNS,
     REQUIRED,
     check_records,
+    format_number,
     get_subject_values,
-    r12,
     read_table,
     records_to_regimen,
     to_numbers,
@@ -64,7 +71,6 @@ __all__ = [
 CMT_DEPOT = 1
 CMT_CENTRAL = 2
 CMT_PERIPHERAL = 3
-_r12 = r12
 
 
 def _frame_equal(a: pd.DataFrame, b: pd.DataFrame) -> bool:
@@ -218,6 +224,9 @@ def regimen_to_nonmem(
 ) -> pd.DataFrame:
     """Dose records of one regimen as a NONMEM table (AMT mg, RATE mg/h, WT kg).
 
+    IV rates are ``rate_ug_per_kg_h * WT / 1000`` and amounts ``RATE * duration``, unrounded;
+    an EVID 2 record ends each zero-rate segment that no segment follows at once.
+
     >>> from brexsim.dosing import get_preset
     >>> df = regimen_to_nonmem(get_preset("zulresso"), weight_kg=70.0)
     >>> df[["TIME", "AMT", "RATE"]].iloc[0].tolist()
@@ -228,32 +237,32 @@ def regimen_to_nonmem(
         if weight_kg is None:
             raise input_error("weight_kg", None, "a body weight (kg) for IV regimens")
         weight_kg = check_weight_kg(weight_kg, "weight_kg")
-        for s in regimen.segments:
-            rate = _r12(s.rate_ug_per_kg_h * weight_kg / 1000.0)
+        starts = [s.start_h for s in regimen.segments[1:]] + [math.inf]
+        for s, next_start in zip(regimen.segments, starts, strict=True):
+            rate = s.rate_ug_per_kg_h * weight_kg / 1000.0
             rows.append(
                 {
                     "ID": sid,
                     "TIME": s.start_h,
-                    "AMT": _r12(rate * s.duration_h),
+                    "AMT": rate * s.duration_h,
                     "RATE": rate,
                     "EVID": 1,
                     "CMT": CMT_CENTRAL,
                     "FOOD": np.nan,
                 }
             )
-        last = regimen.segments[-1]
-        if last.rate_ug_per_kg_h == 0:
-            rows.append(
-                {
-                    "ID": sid,
-                    "TIME": last.end_h,
-                    "AMT": 0.0,
-                    "RATE": 0.0,
-                    "EVID": 2,
-                    "CMT": CMT_CENTRAL,
-                    "FOOD": np.nan,
-                }
-            )
+            if s.rate_ug_per_kg_h == 0 and next_start > s.end_h:  # the reader's end mark
+                rows.append(
+                    {
+                        "ID": sid,
+                        "TIME": s.end_h,
+                        "AMT": 0.0,
+                        "RATE": 0.0,
+                        "EVID": 2,
+                        "CMT": CMT_CENTRAL,
+                        "FOOD": np.nan,
+                    }
+                )
     for d in regimen.oral_doses:
         rows.append(
             {
@@ -282,7 +291,8 @@ def write_nonmem(
 
     Columns: ``ID,TIME,AMT,RATE,EVID,CMT,MDV,DV,WT`` (+ ``FOOD`` for oral regimens, then the
     observation columns ``DVID, LLOQ, BLQ`` and the covariates the dataset has, a covariate
-    repeated on every record of its ID); missing values are written as ``.``. The file is
+    repeated on every record of its ID); missing values are written as ``.``, numbers as
+    :func:`~brexsim.dosing._nonmem_table.format_number` writes them (exact). The file is
     written atomically.
 
     >>> import tempfile, pathlib
@@ -343,7 +353,7 @@ def write_nonmem(
         if x is None or (isinstance(x, float) and math.isnan(x)):
             return "."
         if isinstance(x, float | np.floating):
-            return f"{float(x):.12g}"
+            return format_number(float(x))
         return str(x)
 
     lines = [",".join(cols)]

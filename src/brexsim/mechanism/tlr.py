@@ -175,8 +175,19 @@ def get_random_effects_from_normals(
     z: np.ndarray, params: ParameterSet | Mapping[str, float] | None = None
 ) -> dict[str, np.ndarray]:
     """Map standard normal draws ``z`` (shape ``(n, 4)``, columns in :data:`RANDOM_EFFECTS`
-    order) to the layer's multipliers ``exp(sd_k z_k)``."""
-    p = params if isinstance(params, Mapping) else get_tlr_parameters(params)
+    order) to the layer's multipliers ``exp(sd_k z_k)``.
+
+    ``params``: a :class:`~brexsim.params.ParameterSet` (its ``tlr`` layer is used), the
+    layer's ``{key: value}`` dict (:func:`get_tlr_parameters`), or ``None`` (the defaults).
+
+    >>> z = np.zeros((1, len(RANDOM_EFFECTS)))
+    >>> get_random_effects_from_normals(z, load_parameters())["infl_ic50_scale"].tolist()
+    [1.0]
+    """
+    if params is None or isinstance(params, ParameterSet):
+        p = get_tlr_parameters(params)
+    else:  # the layer's own {key: value} (a ParameterSet is a Mapping too: test it first)
+        p = params
     z = np.asarray(z, dtype=float)
     if z.ndim != 2 or z.shape[1] != len(RANDOM_EFFECTS):
         raise input_error("z", z.shape, f"an array of shape (n, {len(RANDOM_EFFECTS)})")

@@ -1,5 +1,5 @@
-"""Checks of the parts of a trial spec that need more than pydantic: regimens, omega,
-covariate shares and the observation design (used by :mod:`brexsim.trial.spec`)."""
+"""Checks of the parts of a trial spec that need more than pydantic: regimens, omega, the
+weight limits, covariate shares and the observation design (used by :mod:`brexsim.trial.spec`)."""
 
 from __future__ import annotations
 
@@ -109,3 +109,37 @@ def check_dvids(dvids: list[str] | None, has_pk_times: bool, where: str) -> tupl
             "observations.dvids", dvids, "'conc' needs observations.pk_times_h", where
         )
     return tuple(dvids)
+
+
+def check_weight_limits(lo: float | None, hi: float | None, where: str) -> None:
+    """Check the spec's inclusion range on body weight (kg, ``None`` = no limit).
+
+    Each limit must be finite and inside :data:`brexsim.dosing.weights.WEIGHT_RANGE_KG` (the PK
+    models' range), ``lo < hi``, and the range must meet the sampled candidates' weights (the
+    ``population.weight_min_kg`` / ``weight_max_kg`` truncation of the default parameters,
+    40-160 kg): a range no candidate can meet would otherwise fail only in
+    :func:`~brexsim.population.trial_population.select_patient_ids`, after ``50 n + 1000``
+    candidates.
+
+    >>> check_weight_limits(50.0, 90.0, "spec.toml")
+    >>> check_weight_limits(300.0, None, "spec.toml")
+    Traceback (most recent call last):
+    ...
+    brexsim.errors.BrexsimInputError: invalid population.weight_min_kg=300.0 (spec.toml): \
+a body weight in [20, 250] kg
+    """
+    from brexsim.dosing.weights import check_weight_kg
+    from brexsim.params import load_parameters
+
+    for name, value in (("weight_min_kg", lo), ("weight_max_kg", hi)):
+        if value is not None:
+            check_weight_kg(value, f"population.{name}", where)
+    if lo is not None and hi is not None and lo >= hi:
+        raise input_error("population.weight_min_kg", lo, f"< weight_max_kg ({hi:g})", where)
+    pop = load_parameters().get_layer("population")
+    s_lo, s_hi = float(pop["weight_min_kg"]), float(pop["weight_max_kg"])
+    sampled = f"the sampled weights ({s_lo:g}-{s_hi:g} kg, params/data/population.toml)"
+    if lo is not None and lo >= s_hi:
+        raise input_error("population.weight_min_kg", lo, f"< the top of {sampled}", where)
+    if hi is not None and hi <= s_lo:
+        raise input_error("population.weight_max_kg", hi, f"> the bottom of {sampled}", where)

@@ -62,6 +62,7 @@ from brexsim.trial._spec_parts import (
     check_omega,
     check_shares,
     check_times,
+    check_weight_limits,
     resolve_regimen,
 )
 
@@ -296,12 +297,7 @@ def parse_trial_spec(
             f"<= hamd_baseline_max ({pop.hamd_baseline_max})",
             where,
         )
-    if (
-        pop.weight_min_kg is not None
-        and pop.weight_max_kg is not None
-        and pop.weight_min_kg >= pop.weight_max_kg
-    ):
-        raise input_error("population.weight_min_kg", pop.weight_min_kg, "< weight_max_kg", where)
+    check_weight_limits(pop.weight_min_kg, pop.weight_max_kg, where)
     names = [a.name for a in m.arms]
     if len(set(names)) != len(names):
         raise input_error("arms.name", names, "unique arm names", where)

@@ -8,7 +8,10 @@ dropped out is missing from later visits; no imputation, no MMRM — statsmodels
 * ``hamd_change``: LS mean of each arm, ``b0 + b_a + b_base * mean(baseline)`` (the mean baseline
   of the patients in the fit), with its t-based 95 % CI (``L V L'``, ``df_resid``).
 * ``hamd_change_vs_placebo``: ``b_a`` (the arm minus the reference, whatever the reference is
-  called) with its 95 % CI and two-sided p (``p_value`` column).
+  called) with its 95 % CI and two-sided p (``p_value`` column). An arm with no patient at
+  the visit has no estimate (the others are still compared); a baseline that adds nothing to
+  the arms (the same for every patient) is dropped, and a fit without residual variance has
+  SE 0 and no p (:mod:`brexsim.trial._ancova`; :attr:`AncovaResult.note` says which).
 * ``response_rate`` (HAM-D fall >= 50 %) and ``remission_rate`` (HAM-D <= 7) at each visit with
   Wilson 95 % CIs (:func:`statsmodels.stats.proportion.proportion_confint`).
 * ``sedation_rate`` (somnolence), ``interruption_rate``, ``loc_rate`` (loss of consciousness):
@@ -33,13 +36,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
 from brexsim.errors import input_error
 from brexsim.params import ParameterSet, load_parameters
 from brexsim.report.intervals import check_interval
+from brexsim.trial._ancova import AncovaResult, fit_ancova
 
 __all__ = [
     "ENDPOINT_COLUMNS",
@@ -68,118 +71,6 @@ SAFETY_ENDPOINTS: dict[str, str] = {
     "interruption_rate": "interruption",
     "loc_rate": "loss_of_consciousness",
 }
-
-
-@dataclass(frozen=True)
-class AncovaResult:
-    """ANCOVA at one visit.
-
-    Attributes
-    ----------
-    arms : arm names in order (reference first)
-    n : patients per arm in the fit
-    ls_mean, ls_se, ls_ci : LS mean change per arm, its SE and 95 % CI (arrays, arm order)
-    diff, diff_se, diff_ci, diff_p : arm minus reference (``nan`` for the reference itself)
-    baseline_mean : the baseline at which LS means are evaluated
-    df_resid : residual degrees of freedom
-    """
-
-    arms: tuple[str, ...]
-    n: np.ndarray
-    ls_mean: np.ndarray
-    ls_se: np.ndarray
-    ls_ci: np.ndarray
-    diff: np.ndarray
-    diff_se: np.ndarray
-    diff_ci: np.ndarray
-    diff_p: np.ndarray
-    baseline_mean: float
-    df_resid: float
-
-
-def fit_ancova(
-    change: np.ndarray,
-    baseline: np.ndarray,
-    arm: np.ndarray,
-    reference: str,
-    arms: Sequence[str] | None = None,
-    alpha: float = 0.05,
-) -> AncovaResult:
-    """ANCOVA of ``change`` on arm (treatment coding against ``reference``) and ``baseline``.
-
-    Rows with a non-finite change are left out (observed cases).
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> arm = np.repeat(["placebo", "drug"], 50)
-    >>> base = rng.normal(28, 2, 100)
-    >>> chg = -14 - 4 * (arm == "drug") - 0.3 * (base - 28) + rng.normal(0, 5, 100)
-    >>> r = fit_ancova(chg, base, arm, "placebo")
-    >>> r.arms, bool(r.diff_ci[1, 0] < -4 < r.diff_ci[1, 1])
-    (('placebo', 'drug'), True)
-    """
-    y = np.asarray(change, dtype=float)
-    b = np.asarray(baseline, dtype=float)
-    a = np.asarray(arm).astype(str)
-    if not (y.shape == b.shape == a.shape) or y.ndim != 1:
-        raise input_error("change/baseline/arm", (y.shape, b.shape, a.shape), "1-d, same length")
-    names = list(dict.fromkeys(arms if arms is not None else a.tolist()))
-    if reference not in names:
-        raise input_error("reference", reference, f"one of the arms {names}")
-    order = (reference, *[x for x in names if x != reference])
-    keep = np.isfinite(y) & np.isfinite(b) & np.isin(a, order)
-    y, b, a = y[keep], b[keep], a[keep]
-    k = len(order)
-    n = np.array([int(np.sum(a == x)) for x in order])
-    X = np.column_stack([np.ones(len(y))] + [(a == x).astype(float) for x in order[1:]] + [b])
-    nan = np.full(k, np.nan)
-    if n[0] == 0 or len(y) <= X.shape[1] or np.linalg.matrix_rank(X) < X.shape[1]:
-        return AncovaResult(
-            order,
-            n,
-            nan,
-            nan,
-            np.full((k, 2), np.nan),
-            nan,
-            nan,
-            np.full((k, 2), np.nan),
-            nan,
-            float(np.mean(b)) if len(b) else np.nan,
-            0.0,
-        )
-    fit = sm.OLS(y, X).fit()
-    cov = np.asarray(fit.cov_params())
-    beta = np.asarray(fit.params)
-    df = float(fit.df_resid)
-    q = sps.t.ppf(1 - alpha / 2, df)
-    bm = float(np.mean(b))
-    L = np.zeros((k, X.shape[1]))
-    L[:, 0] = 1.0
-    L[np.arange(1, k), np.arange(1, k)] = 1.0
-    L[:, -1] = bm
-    ls = L @ beta
-    ls_se = np.sqrt(np.einsum("ij,jk,ik->i", L, cov, L))
-    diff = np.concatenate([[np.nan], beta[1:k]])
-    diff_se = np.concatenate([[np.nan], np.sqrt(np.diag(cov)[1:k])])
-    tval = diff / diff_se
-    p = 2 * sps.t.sf(np.abs(tval), df)
-    for j in range(k):  # arms with no patient in the fit have no estimate
-        if n[j] == 0:
-            ls[j] = ls_se[j] = diff[j] = diff_se[j] = p[j] = np.nan
-    return AncovaResult(
-        arms=order,
-        n=n,
-        ls_mean=ls,
-        ls_se=ls_se,
-        ls_ci=np.column_stack([ls - q * ls_se, ls + q * ls_se]),
-        diff=diff,
-        diff_se=diff_se,
-        diff_ci=np.column_stack([diff - q * diff_se, diff + q * diff_se]),
-        diff_p=p,
-        baseline_mean=bm,
-        df_resid=df,
-    )
 
 
 def get_rate_ci(k: int, n: int, method: str = "wilson") -> tuple[float, float, float]:
