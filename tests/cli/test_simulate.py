@@ -240,3 +240,55 @@ def test_timeseries_and_layers_share_subject_ids_and_variable_names(tmp_path):
     shared = {"plasma_drug", "plasma_total", "effect_site_drug", "biophase_free_drug"}
     assert shared <= set(ts["variable"]) and shared <= set(ly["variable"])
     assert not {"drug_biophase_free", "drug_free_plasma"} & set(ts["variable"])
+
+
+_PARAMS = """[meta]
+model = "hand-written"
+
+[brexanolone_pk]
+cl_L_per_h_per_kg = { value = 1.5, unit = "L/h/kg", confidence = "C", description = "CL", \
+source = "test" }
+"""
+
+
+def test_params_file_after_the_hypothesis_is_recorded(tmp_path):
+    """--params applies after --hypothesis: the run's parameter hash is that of packaged tables
+    → overlay → file, the provenance names the file and its SHA-256 and the layers run."""
+    import hashlib
+
+    from brexsim.hypotheses import apply_hypothesis
+    from brexsim.params import apply_parameter_file, load_parameters
+
+    path = tmp_path / "p.toml"
+    path.write_text(_PARAMS, encoding="utf-8")
+    out = tmp_path / "res"
+    r = runner.invoke(
+        app,
+        ["simulate", "--regimen", "zulresso", "--hypothesis", "null-immune", "--params",
+         str(path), "--out", str(out)],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    s = json.loads((out / "summary.json").read_text())
+    expected = apply_parameter_file(apply_hypothesis(load_parameters(), "null-immune"), path)
+    assert expected.value("hamd.immune_weight") == 0.0  # the overlay row is kept
+    assert s["provenance"]["parameter_hash"] == expected.hash
+    assert s["provenance"]["hypothesis"] == "custom" and s["hypothesis"] == "null-immune"
+    pf = s["parameter_file"]
+    assert pf == s["provenance"]["parameter_file"] and pf["hypothesis"] == "null-immune"
+    assert pf["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert pf["meta"] == {"model": "hand-written"} and "layers" in s
+    assert "p.toml" in r.output
+
+
+def test_bad_params_file_is_one_error_and_nothing_written(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_text(_PARAMS.replace('"L/h/kg"', '"L/h"'), encoding="utf-8")
+    out = tmp_path / "never"
+    r = runner.invoke(
+        app, ["simulate", "--regimen", "zulresso", "--pk-only", "--params", str(path), "--out",
+              str(out)]
+    )  # fmt: skip
+    assert r.exit_code == 2, r.output
+    flat = " ".join(r.output.split())
+    assert "p.toml" in flat and "L/h/kg" in flat and "unit" in flat
+    assert not out.exists()

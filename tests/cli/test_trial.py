@@ -208,3 +208,58 @@ def test_default_trial_runs(tmp_path: Path) -> None:
     s = json.loads((tmp_path / "s1" / "summary.json").read_text())
     assert s["n_patients"] == 122 and s["trial"] == "study1-like"
     assert {c["arm"] for c in s["study1_comparison"]} == {"BRX90", "BRX60", "placebo"}
+
+
+_PARAMS = """[meta]
+model = "hand-written"
+
+[brexanolone_pk]
+cl_L_per_h_per_kg = { value = 1.5, unit = "L/h/kg", confidence = "C", description = "CL", \
+source = "test" }
+"""
+
+
+def _params_file(tmp_path: Path, text: str = _PARAMS) -> Path:
+    p = tmp_path / "params.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_bad_params_file_fails_before_any_computation(tmp_path: Path) -> None:
+    out = tmp_path / "never"
+    bad = _params_file(tmp_path, _PARAMS.replace('"C"', '"X"'))
+    r = runner.invoke(
+        app, ["trial", str(_write(tmp_path)), "--out", str(out), "--params", str(bad)]
+    )
+    assert r.exit_code == 2, r.output
+    flat = " ".join(r.output.split())
+    assert "params.toml" in flat and "confidence='X'" in flat
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_params_reach_the_worker_processes(tmp_path: Path) -> None:
+    """--params with 2 Dask worker processes gives the visits of the in-process run with the
+    same file (the workers get the overridden set), which differ from the packaged run's."""
+    pytest.importorskip("distributed")
+    from brexsim.params import apply_parameter_file, load_parameters
+
+    spec, params = _write(tmp_path), _params_file(tmp_path)
+    visits = {}
+    for tag, extra in (
+        ("w1", ["--workers", "1", "--params", str(params)]),
+        ("w2", ["--workers", "2", "--params", str(params)]),
+        ("packaged", ["--workers", "1"]),
+    ):
+        out = tmp_path / tag
+        r = runner.invoke(app, ["trial", str(spec), "--out", str(out), "--block", "8", *extra])
+        assert r.exit_code == 0, r.output
+        visits[tag] = pd.read_parquet(out / "visits.parquet")
+        s = json.loads((out / "summary.json").read_text())
+        if tag != "packaged":
+            ps = apply_parameter_file(load_parameters(), params)
+            assert s["provenance"]["parameter_hash"] == ps.hash
+            assert s["parameter_file"]["file"] == str(params)
+    pd.testing.assert_frame_equal(visits["w1"], visits["w2"])
+    pk = visits["w1"]["variable"] == "plasma_drug"
+    assert not visits["w1"][pk]["value"].equals(visits["packaged"][pk]["value"])

@@ -14,6 +14,17 @@ exit status is 3. See docs/estimation.md.
 ``apply_hypothesis(load_parameters(), NAME)``; provenance records the hypothesis and the hash of
 those parameters. Other models (``pheno``, a ``.py`` file) state their own values: only the
 default ``gaba`` is accepted there.
+
+``fitted_parameters.toml`` (shipped layer models only): the fit as a parameter overlay file
+(:mod:`brexsim.params.overlay`) that ``brexsim simulate --params`` and ``brexsim trial --params``
+read. θ become the table rows of the layer's population description
+(:mod:`brexsim.params.popmodel`: ``Theta.param``), the Ω diagonal the ``Eta.omega`` rows
+(variances or SDs, as ``Eta.scale`` says) and σ the ``Sigma`` prop/add rows of
+``plasma_conc`` (``Sigma.scale``); each row: the estimate (NUTS: posterior median), the table's
+unit and description, a source naming the method, the data file and its SHA-256, the OFV and
+the seed, confidence ``C``. Rows the fit does not estimate (the Ω correlation, covariate
+factors) keep their table values. For other models ``estimates.json`` says
+``"fitted_parameters": null`` and ``"fitted_parameters_reason"`` why.
 """
 
 from __future__ import annotations
@@ -29,6 +40,8 @@ from brexsim.cli._app import app, console
 from brexsim.cli._outputs import fail_figure, run_with_figures
 
 FIT_DATA = ("estimates.json", "parameters.csv", "individual.csv", "vpc.csv", "provenance.json")
+#: The fit as a parameter overlay file (shipped layer models; see the module docstring).
+FITTED_PARAMETERS = "fitted_parameters.toml"
 FIT_FIGURES = ("gof.png", "vpc.png", "report.html")
 FIT_OUTPUTS = FIT_DATA + FIT_FIGURES
 #: Models built from the parameter tables (a hypothesis overlay applies to them).
@@ -109,6 +122,61 @@ def _vpc_vectors(m, fit, nuts, n: int, seed: int) -> list:  # type: ignore[no-un
     return [from_natural(m, draws[i]) for i in pick]
 
 
+def _fitted_rows(m, ps, est: dict, source: str) -> list:  # type: ignore[no-untyped-def]
+    """The parameter-table rows of a layer-model fit (see the module docstring)."""
+    from dataclasses import replace
+
+    from brexsim.estimation.model import get_parameter_names
+    from brexsim.params.popmodel import get_population_model
+
+    pm = get_population_model(m.name)
+    sig = next(s for s in pm.sigmas if s.dvid == "plasma_conc")
+    targets = [(t.param, "variance") for t in pm.thetas]
+    targets += [(e.omega, e.scale) for e in pm.etas]
+    targets += [(r, sig.scale) for r in (sig.prop, sig.add)]
+    names = get_parameter_names(m)
+    if len(names) != len(targets) or m.omega_block:
+        raise RuntimeError(f"{m.name}: estimates do not map one to one onto the table rows")
+    rows = []
+    for k, (name, (row, scale)) in enumerate(zip(names, targets, strict=True)):
+        value = float(est["parameters"][name]["estimate"])
+        if k >= len(pm.thetas) and scale == "sd":
+            value = math.sqrt(value)  # Ω and σ are estimated as variances
+        rows.append(replace(ps[row], value=value, source=f"{source}; {name}", confidence="C"))
+    return rows
+
+
+def _fitted_parameter_file(  # type: ignore[no-untyped-def]
+    spec: str, m, ps, est: dict, data_file: Path, sha: str, seed: int, hypothesis: str
+) -> tuple[str | None, str | None]:
+    """``(TOML text of fitted_parameters.toml, None)``, or ``(None, why not)``."""
+    from brexsim._version import __version__
+    from brexsim.params import format_parameter_file
+
+    if spec not in LAYER_MODELS:
+        return None, (
+            f"--model {spec} states its own parameters (not rows of the brexsim parameter "
+            f"tables); a fitted-parameter file is written for the layer models {list(LAYER_MODELS)}"
+        )
+    vals = [p["estimate"] for p in est["parameters"].values()]
+    if any(v is None or not math.isfinite(v) for v in vals):
+        return None, "an estimate is not finite"
+    method = est["method"]
+    ofv = "no OFV (posterior median)" if est.get("ofv") is None else f"OFV {est['ofv']:.4f}"
+    conv = "" if est["converged"] else ", NOT CONVERGED"
+    source = (
+        f"fitted by brexsim fit ({method}) to {data_file} (sha256 {sha}), {ofv}, seed {seed}{conv}"
+    )
+    meta = {
+        "description": f"brexsim fit of {m.name} ({method}); rows replace the packaged values",
+        "model": m.name, "method": method, "data_file": str(data_file), "data_sha256": sha,
+        "ofv": est.get("ofv") if est.get("ofv") is not None else "none (posterior)",
+        "converged": bool(est["converged"]), "seed": seed, "hypothesis": hypothesis,
+        "base_parameter_hash": ps.hash, "brexsim_version": __version__,
+    }  # fmt: skip
+    return format_parameter_file(_fitted_rows(m, ps, est, source), meta), None
+
+
 def run_fit_command(
     data_file: Path, model: str, method: str, out: Path, n_starts: int = 3, seed: int = 0,
     covariance: str = "sandwich", num_samples: int = 500, num_chains: int = 2,
@@ -158,9 +226,13 @@ def run_fit_command(
         "covariance": None if method == "nuts" else covariance, "vpc_samples": vpc_samples,
     }  # fmt: skip
     vpc_pngs = ["vpc.png"] if len(vpcs) == 1 else [f"vpc_{r.dvid}.png" for r in vpcs]
+    fitted, why_not = _fitted_parameter_file(model, m, ps, est, data_file, sha, seed, hypothesis)
     data_files = [f for f in FIT_DATA if vpcs or f != "vpc.csv"]
+    data_files += [FITTED_PARAMETERS] if fitted is not None else []
     summary = _clean({
         **est, "status": "complete", "figures": "pending", "hypothesis": hypothesis,
+        "fitted_parameters": FITTED_PARAMETERS if fitted is not None else None,
+        "fitted_parameters_reason": why_not,
         "outputs": {"data": data_files + (["posterior.csv"] if nuts else []),
                     "figures": ["gof.png", *vpc_pngs, "report.html"]},
         "vpc": None if not vpcs else {"replicates": vpc_samples, "dvids": [r.dvid for r in vpcs],
@@ -176,6 +248,8 @@ def run_fit_command(
             vt = pd.concat([r.to_frame() for r in vpcs], ignore_index=True)
             vt.to_csv(tmp / "vpc.csv", index=False, float_format="%.10g")
         write_json(tmp / "provenance.json", _clean(prov))
+        if fitted is not None:
+            (tmp / FITTED_PARAMETERS).write_text(fitted, encoding="utf-8")
     report_prov = {**{k: v for k, v in prov.items() if k != "input"},
                    "input_file": str(data_file), "input_sha256": sha}  # fmt: skip
 
@@ -206,6 +280,8 @@ def _print(est: dict, out: Path) -> None:
         console.print(f"  {name:12s} {p['estimate']:.6g}  SE {se}", highlight=False)
     for w in est.get("warnings", []):
         console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    if est.get("fitted_parameters"):
+        console.print(f"--params file: {out / est['fitted_parameters']}", highlight=False)
     console.print(f"results written to {out}/", highlight=False)
 
 
@@ -227,7 +303,8 @@ def fit_command(
         "--hypothesis", help="Mechanism hypothesis of a layer model (default gaba).")] = "gaba",
 ) -> None:  # fmt: skip
     """Fit a population model: estimates.json, parameters.csv, individual.csv, vpc.csv,
-    provenance.json (NUTS: posterior.csv), then gof.png, vpc.png and report.html.
+    provenance.json (NUTS: posterior.csv; layer models: fitted_parameters.toml for
+    simulate/trial --params), then gof.png, vpc.png and report.html.
 
     Exit status 2: bad input (nothing written); 3: the data outputs are written but a figure or
     the report failed.

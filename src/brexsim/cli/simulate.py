@@ -8,6 +8,12 @@ horizon that ends mid-dosing has no terminal phase: no t½, no AUCinf) are ``nul
 ``summary.json`` and ``not_available`` says why. The data (``timeseries.parquet``,
 ``layers.parquet``, ``summary.json``) are written before the figures; a failing figure exits 3
 with the data in place.
+
+``--params FILE``: a parameter overlay file (:mod:`brexsim.params.overlay`, e.g. the
+``fitted_parameters.toml`` of ``brexsim fit``) applied after the ``--hypothesis`` overlay
+(packaged tables, then the hypothesis, then the file). The provenance then carries the new
+parameter hash (hypothesis ``"custom"``) and ``parameter_file`` (path, SHA-256, its ``[meta]``),
+also recorded as ``summary.json["parameter_file"]``.
 """
 
 from __future__ import annotations
@@ -140,15 +146,18 @@ def run_simulate(
     out: Path,
     layers: bool = True,
     hypothesis: str = "gaba",
+    params_file: Path | None = None,
 ) -> dict:
     """Simulate, write ``summary.json``, ``timeseries.parquet`` and ``concentration.png``; with
     ``layers`` also every layer for a typical patient of this weight to day 30 after treatment
     (``layers.parquet``, ``layers.png``, ``summary.json["layers"]``) beside a placebo reference.
     Data first, then the figures (:func:`brexsim.io.outputs.draw_figures`). ``hypothesis``:
-    the mechanism hypothesis of the layers (:mod:`brexsim.hypotheses`; recorded in provenance)."""
+    the mechanism hypothesis of the layers (:mod:`brexsim.hypotheses`; recorded in provenance);
+    ``params_file``: a parameter overlay file applied after it (see the module docstring)."""
     import pandas as pd
 
     from brexsim.hypotheses import apply_hypothesis
+    from brexsim.hypotheses.registry import DEFAULT_HYPOTHESIS
     from brexsim.io.outputs import (
         atomic_output_dir,
         check_output_dir,
@@ -156,7 +165,8 @@ def run_simulate(
         to_long_frame,
         write_json,
     )
-    from brexsim.params import load_parameters
+    from brexsim.params import apply_parameter_file, load_parameters
+    from brexsim.params.overlay import get_parameter_file_record
     from brexsim.pk import get_default_times, get_exposure_summary, simulate_pk
     from brexsim.pk.brexanolone import get_brexanolone_pk
     from brexsim.provenance import make_provenance
@@ -174,6 +184,10 @@ def run_simulate(
     if warning:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     ps = apply_hypothesis(load_parameters(), hypothesis)
+    file_record = None
+    if params_file is not None:  # after the hypothesis: packaged tables, overlay, file
+        ps = apply_parameter_file(ps, params_file)
+        file_record = {**get_parameter_file_record(params_file), "hypothesis": hypothesis}
     t = get_default_times(reg, horizon_h, dt_h)
     res = simulate_pk(reg, weight_kg, t, ps)
     summary = get_exposure_summary(res, reg)
@@ -194,16 +208,24 @@ def run_simulate(
     summary["not_available"] = get_unavailable(summary, reg, float(t[-1]))
     if warning:
         summary["warnings"] = [warning]
-    sims = _simulate_layers(reg, weight_kg, ps, hypothesis) if layers else None
+    if file_record is not None:
+        summary["parameter_file"] = file_record
+    # the overlay is in ps already; naming the hypothesis again would re-apply it over the file
+    layer_hypothesis = hypothesis if file_record is None else DEFAULT_HYPOTHESIS
+    sims = _simulate_layers(reg, weight_kg, ps, layer_hypothesis) if layers else None
     if sims is not None:
         summary["layers"] = _layer_summary(reg, *sims)
     summary.update(
         {
             "status": "complete",
             "figures": "pending",
-            "provenance": make_provenance(ps, seed=None, hypothesis=hypothesis),
+            "provenance": make_provenance(
+                ps, seed=None, hypothesis=hypothesis if file_record is None else None
+            ),
         }
     )
+    if file_record is not None:
+        summary["provenance"]["parameter_file"] = file_record
     series = {_CANONICAL_NAMES.get(k, k): v for k, v in res.get_series().items()}
     with atomic_output_dir(out) as tmp:
         to_long_frame(t, series, subject=0, arm=reg.name).to_parquet(
@@ -304,12 +326,19 @@ def simulate_command(
     hypothesis: str = typer.Option(
         "gaba", "--hypothesis", help="Mechanism hypothesis (brexsim.hypotheses; default gaba)"
     ),
+    params_file: Path = typer.Option(
+        None,
+        "--params",
+        help="Parameter overlay file applied after the hypothesis (e.g. brexsim fit's "
+        "fitted_parameters.toml)",
+    ),
 ) -> None:
     """Simulate one patient: prints a summary; writes summary.json, Parquet and a PNG (exit 3:
     data written, a figure failed)."""
     s, figure_error = run_with_figures(
-        run_simulate, regimen, drug, weight_kg, horizon_h, dt_h, out, layers, hypothesis
-    )
+        run_simulate, regimen, drug, weight_kg, horizon_h, dt_h, out, layers, hypothesis,
+        params_file,
+    )  # fmt: skip
     table = Table(title=f"brexsim simulate — {s['regimen']} ({s['drug']}, {s['weight_kg']:g} kg)")
     table.add_column("metric")
     table.add_column("value", justify="right")
@@ -353,6 +382,10 @@ def simulate_command(
         files += ", layers.parquet, layers.png"
     for k, why in s.get("not_available", {}).items():
         console.print(f"[dim]{k} not available: {why}[/]", highlight=False)
+    if "parameter_file" in s:
+        pf = s["parameter_file"]
+        console.print(f"parameters: {pf['file']} (sha256 {pf['sha256'][:16]}…, parameter hash "
+                      f"{s['provenance']['parameter_hash']})", highlight=False)  # fmt: skip
     console.print(f"results written to {out}/ ({files})")
     console.print("[dim]Research output, not dosing advice.[/]")
     if figure_error is not None:

@@ -1,4 +1,12 @@
-"""``brexsim trial``: run a virtual trial from a spec file (or the shipped Study 1-like spec)."""
+"""``brexsim trial``: run a virtual trial from a spec file (or the shipped Study 1-like spec).
+
+``--params FILE``: a parameter overlay file (:mod:`brexsim.params.overlay`, e.g. the
+``fitted_parameters.toml`` of ``brexsim fit``) applied after the ``--hypothesis`` overlay. The
+trial's parameter set (the one handed to every task, in-process or on worker processes) is
+then packaged tables → hypothesis → file; ``summary.json`` carries its hash in the provenance
+(hypothesis ``"custom"``) and ``parameter_file`` (path, SHA-256, the file's ``[meta]``: the
+fit's model, method and data hash), in ``provenance`` and at the top level.
+"""
 
 from __future__ import annotations
 
@@ -28,14 +36,20 @@ def run_trial_command(
     block: int | None = None,
     resume: bool = True,
     hypothesis: str = "gaba",
+    params_file: Path | None = None,
 ) -> dict:
     """Validate the spec (before any computation), run it with a progress bar, write outputs.
     ``hypothesis``: the mechanism hypothesis whose overlay the trial's parameter set carries
-    (:mod:`brexsim.hypotheses`; recorded through the parameter hash and the command line)."""
+    (:mod:`brexsim.hypotheses`; recorded through the parameter hash and the command line);
+    ``params_file``: a parameter overlay file applied after it (see the module docstring)."""
+    from contextlib import nullcontext
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from brexsim.hypotheses.context import use_hypothesis
-    from brexsim.io.outputs import check_output_dir
+    from brexsim.io.outputs import FigureError, check_output_dir
+    from brexsim.params import apply_parameter_file, use_default_parameters
+    from brexsim.params.overlay import get_parameter_file_record
     from brexsim.trial.output import run_trial_to_dir
     from brexsim.trial.spec import load_trial_spec
 
@@ -53,12 +67,18 @@ def run_trial_command(
         raise input_error("--workers", workers, "either --workers or --scheduler, not both")
     spec = load_trial_spec("study1" if default or spec_path is None else spec_path)
     check_output_dir(out)
+    file_ps = record = None
+    if params_file is not None:  # read and checked before any computation
+        with use_hypothesis(hypothesis) as base:
+            file_ps = apply_parameter_file(base, params_file)
+        record = {**get_parameter_file_record(params_file), "hypothesis": hypothesis}
     if workers is None and scheduler is None and spec.n_patients >= AUTO_WORKERS_FROM:
         workers = max(1, os.cpu_count() or 1)
     if workers == 1:
         workers = None
     with (
         use_hypothesis(hypothesis),
+        use_default_parameters(file_ps) if file_ps is not None else nullcontext(),
         Progress(
             "[progress.description]{task.description}",
             BarColumn(),
@@ -70,17 +90,33 @@ def run_trial_command(
         ) as bar,
     ):
         task = bar.add_task(f"trial {spec.name}: patients", total=spec.n_patients)
-        summary = run_trial_to_dir(
-            spec,
-            out,
-            chunk=chunk,
-            scheduler=scheduler,
-            workers=workers,
-            progress=lambda res: bar.advance(task, res.n),
-            block=block,
-            resume=resume,
-        )
+        try:
+            summary = run_trial_to_dir(
+                spec,
+                out,
+                chunk=chunk,
+                scheduler=scheduler,
+                workers=workers,
+                progress=lambda res: bar.advance(task, res.n),
+                block=block,
+                resume=resume,
+            )
+        except FigureError as exc:  # data written, a figure failed: record the file there too
+            if record is not None:
+                _record_parameter_file(out, exc.summary, record)
+            raise
+    if record is not None:
+        _record_parameter_file(out, summary, record)
     return summary
+
+
+def _record_parameter_file(out: Path, summary: dict, record: dict) -> None:
+    """Add the parameter-file record to ``summary`` and rewrite ``summary.json`` (atomically)."""
+    from brexsim.io.outputs import write_json
+
+    summary["parameter_file"] = record
+    summary["provenance"]["parameter_file"] = record
+    write_json(Path(out) / "summary.json", summary)
 
 
 @app.command("trial")
@@ -119,6 +155,12 @@ def trial(
     hypothesis: str = typer.Option(
         "gaba", "--hypothesis", help="Mechanism hypothesis (brexsim.hypotheses; default gaba)"
     ),
+    params_file: Path = typer.Option(
+        None,
+        "--params",
+        help="Parameter overlay file applied after the hypothesis (e.g. brexsim fit's "
+        "fitted_parameters.toml)",
+    ),
 ) -> None:
     """Run a virtual trial: per-patient visit values (Parquet), endpoints.csv, report.html.
 
@@ -137,6 +179,7 @@ def trial(
         block,
         resume,
         hypothesis,
+        params_file,
     )
     table = Table(title=f"{summary['trial']}: hour {summary['primary_visit_h']:g}")
     for col in ("arm", "endpoint", "estimate", "95 % CI", "n", "p"):
@@ -163,5 +206,12 @@ def trial(
         f"{summary['n_patients']} patients in {summary['simulation_seconds']:.1f} s "
         f"({summary['backend']}{note}); outputs in {out}"
     )
+    if "parameter_file" in summary:
+        pf = summary["parameter_file"]
+        console.print(
+            f"parameters: {pf['file']} (sha256 {pf['sha256'][:16]}…, parameter hash "
+            f"{summary['provenance']['parameter_hash']})",
+            highlight=False,
+        )
     if figure_error is not None:
         fail_figure(figure_error)

@@ -15,24 +15,25 @@ File format (one file per hypothesis, named after it)::
     [discrepancies]   # record id -> analysis (why the hypothesis misses it)
     "cytokine.tnfa.basal.hamd_correlation" = "..."
 
-Every overlay row names an existing parameter (the structural switches are rows of the packaged
+The rows are parsed and applied by :mod:`brexsim.params.overlay` (the parser of every parameter
+overlay file, ``brexsim fit``'s ``fitted_parameters.toml`` included). Every overlay row names an
+existing parameter (the structural switches are rows of the packaged
 tables at today's values, e.g. ``hamd.phenotype_loading_*``); its unit must be the table's.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
 
 import tomlkit
 
 from brexsim.errors import input_error
-from brexsim.params import CONFIDENCE_CODES, Parameter, ParameterSet, override_parameters
+from brexsim.params import Parameter, ParameterSet
+from brexsim.params.overlay import apply_parameter_rows, parse_overlay_rows
 
 __all__ = [
     "DEFAULT_HYPOTHESIS",
@@ -45,7 +46,6 @@ __all__ = [
 
 #: The hypothesis of the packaged tables (today's model).
 DEFAULT_HYPOTHESIS = "gaba"
-_FIELDS = ("value", "unit", "description", "source", "confidence")
 
 
 @dataclass(frozen=True)
@@ -81,49 +81,19 @@ def _data_dir() -> Path:
     return Path(str(resources.files("brexsim.hypotheses") / "data"))
 
 
-def _parse_row(layer: str, key: str, entry: Any, where: str) -> Parameter:
-    if not isinstance(entry, dict):
-        raise input_error(f"{layer}.{key}", entry, "an inline table {value, unit, ...}", where)
-    missing = [f for f in _FIELDS if f not in entry]
-    if missing:
-        raise input_error("fields", sorted(entry), f"must include {missing}", where)
-    value = entry["value"]
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise input_error("value", value, "a finite number", where)
-    if str(entry["confidence"]) not in CONFIDENCE_CODES:
-        raise input_error("confidence", entry["confidence"], f"one of {list(CONFIDENCE_CODES)}")
-    for f in ("unit", "description", "source"):
-        if not str(entry[f]).strip():
-            raise input_error(f, entry[f], "a non-empty string", where)
-    return Parameter(
-        name=f"{layer}.{key}",
-        value=float(value),
-        unit=str(entry["unit"]),
-        description=str(entry["description"]),
-        source=str(entry["source"]),
-        confidence=str(entry["confidence"]),
-    )
-
-
 def _read(path: Path) -> Hypothesis:
     doc = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
     meta = doc.get("meta", {})
     name = str(meta.get("name", ""))
     if name != path.stem:
         raise input_error("meta.name", name, f"the file name {path.stem!r}", path.name)
-    rows = []
-    for layer, table in doc.items():
-        if layer in ("meta", "discrepancies"):
-            continue
-        if not isinstance(table, dict):
-            raise input_error(layer, table, "a parameter layer table", path.name)
-        rows += [_parse_row(layer, k, v, f"{path.name}, {layer}.{k}") for k, v in table.items()]
+    rows = parse_overlay_rows(doc, path.name, skip=("meta", "discrepancies"))
     disc = {str(k): str(v) for k, v in doc.get("discrepancies", {}).items()}
     return Hypothesis(
         name=name,
         title=str(meta.get("title", "")),
         description=str(meta.get("description", "")),
-        overlay=tuple(rows),
+        overlay=rows,
         discrepancies=MappingProxyType(disc),
     )
 
@@ -169,8 +139,8 @@ def get_hypothesis(name: str) -> Hypothesis:
 
 def apply_hypothesis(params: ParameterSet, name: str) -> ParameterSet:
     """``params`` with the overlay of hypothesis ``name`` (values through
-    :func:`brexsim.params.override_parameters`, then each row's own description, source and
-    confidence). ``gaba`` (no overlay) returns ``params`` itself.
+    :func:`brexsim.params.overlay.apply_parameter_rows`: each row's value, description, source
+    and confidence, in the table's unit). ``gaba`` (no overlay) returns ``params`` itself.
 
     >>> from brexsim.params import load_parameters
     >>> ps = load_parameters()
@@ -180,19 +150,7 @@ def apply_hypothesis(params: ParameterSet, name: str) -> ParameterSet:
     0.0
     """
     h = get_hypothesis(name)
-    if not isinstance(params, ParameterSet):
-        raise input_error("params", type(params).__name__, "a ParameterSet")
-    if not h.overlay:
-        return params
-    where = f"hypothesis {name}"
-    for row in h.overlay:
-        if row.name not in params:
-            raise input_error("overlay parameter", row.name, "a packaged parameter", where)
-    ps = override_parameters(params, {r.name: (r.value, r.unit) for r in h.overlay})
-    new = dict(ps.items())
-    for row in h.overlay:
-        new[row.name] = replace(row, unit=params[row.name].unit)
-    return ParameterSet(new)
+    return apply_parameter_rows(params, h.overlay, f"hypothesis {name}")
 
 
 @lru_cache(maxsize=4)

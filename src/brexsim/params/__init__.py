@@ -6,6 +6,9 @@ parameter, mrgsolve style::
     cl_L_per_h_per_kg = { value = 1.07, unit = "L/h/kg", confidence = "C", description = "...",
                           source = "calibrated to Wald 2022 by brexsim calibrate pk" }
 
+Overlay files in the same row format (mechanism hypotheses, ``brexsim fit``'s
+``fitted_parameters.toml``) replace rows: :mod:`brexsim.params.overlay`.
+
 Parameters are addressed as ``"<layer>.<name>"``, e.g. ``"brexanolone_pk.cl_L_per_h_per_kg"``.
 """
 
@@ -18,13 +21,23 @@ from brexsim.params.loader import (
     override_parameters,
     use_default_parameters,
 )
+from brexsim.params.overlay import (
+    apply_parameter_file,
+    apply_parameter_rows,
+    format_parameter_file,
+    read_parameter_file,
+)
 
 __all__ = [
     "CONFIDENCE_CODES",
     "Parameter",
     "ParameterSet",
+    "apply_parameter_file",
+    "apply_parameter_rows",
+    "format_parameter_file",
     "get_parameter_files",
     "load_parameters",
     "override_parameters",
+    "read_parameter_file",
     "use_default_parameters",
 ]
