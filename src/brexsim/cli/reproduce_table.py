@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from brexsim.cli._app import app, console, run_guarded
+from brexsim.cli._options import HYPOTHESIS_OPTION
 
 #: Published rows: analyte, stimulus, p (Balan et al. 2023 eBioMedicine 89:104473, abstract).
 _SOURCE = "Balan et al. 2023 eBioMedicine 89:104473"
@@ -125,9 +126,7 @@ def reproduce_table_command(
     n_basal: int = typer.Option(11, "--n-basal", help="Subjects with basal values (Balan: 11)."),
     n_stim: int = typer.Option(10, "--n-stim", help="Subjects also stimulated (Balan: 9-11)."),
     out: Path = typer.Option(Path("results/reproduce-table"), "--out", help="Output folder"),
-    hypothesis: str = typer.Option(
-        "gaba", "--hypothesis", help="Mechanism hypothesis (brexsim.hypotheses; default gaba)"
-    ),
+    hypothesis: str = HYPOTHESIS_OPTION,
 ) -> None:
     """Simulate Balan-2023-sized cohorts, run the biomarker analysis, print model vs published."""
     tab = run_guarded(run_reproduce_table, replicates, seed, n_basal, n_stim, out, hypothesis)

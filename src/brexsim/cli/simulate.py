@@ -27,6 +27,7 @@ import typer
 from rich.table import Table
 
 from brexsim.cli._app import app, console
+from brexsim.cli._options import HYPOTHESIS_OPTION, PARAMS_FILE_OPTION
 from brexsim.cli._outputs import fail_figure, run_with_figures
 from brexsim.errors import input_error
 
@@ -323,15 +324,8 @@ def simulate_command(
     layers: bool = typer.Option(
         True, "--layers/--pk-only", help="Also simulate every layer (tone, cytokines, BDNF, HAM-D)"
     ),
-    hypothesis: str = typer.Option(
-        "gaba", "--hypothesis", help="Mechanism hypothesis (brexsim.hypotheses; default gaba)"
-    ),
-    params_file: Path = typer.Option(
-        None,
-        "--params",
-        help="Parameter overlay file applied after the hypothesis (e.g. brexsim fit's "
-        "fitted_parameters.toml)",
-    ),
+    hypothesis: str = HYPOTHESIS_OPTION,
+    params_file: Path = PARAMS_FILE_OPTION,
 ) -> None:
     """Simulate one patient: prints a summary; writes summary.json, Parquet and a PNG (exit 3:
     data written, a figure failed)."""

@@ -17,6 +17,7 @@ import typer
 from rich.table import Table
 
 from brexsim.cli._app import app, console
+from brexsim.cli._options import HYPOTHESIS_OPTION, PARAMS_FILE_OPTION
 from brexsim.cli._outputs import fail_figure, run_with_figures
 from brexsim.errors import input_error
 
@@ -152,15 +153,8 @@ def trial(
         help="Reuse the tasks a crashed or killed run of the same trial into the same --out "
         "finished (checkpoint next to --out); --no-resume starts afresh.",
     ),
-    hypothesis: str = typer.Option(
-        "gaba", "--hypothesis", help="Mechanism hypothesis (brexsim.hypotheses; default gaba)"
-    ),
-    params_file: Path = typer.Option(
-        None,
-        "--params",
-        help="Parameter overlay file applied after the hypothesis (e.g. brexsim fit's "
-        "fitted_parameters.toml)",
-    ),
+    hypothesis: str = HYPOTHESIS_OPTION,
+    params_file: Path = PARAMS_FILE_OPTION,
 ) -> None:
     """Run a virtual trial: per-patient visit values (Parquet), endpoints.csv, report.html.
 

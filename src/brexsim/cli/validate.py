@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from brexsim.cli._app import app, console, run_guarded
+from brexsim.cli._options import HYPOTHESIS_OPTION
 
 _RESULT = {
     "passed": "[green]pass[/]",
@@ -55,9 +56,7 @@ def run_validate(out: Path, only: list[str] | None, hypothesis: str = "gaba") ->
 def validate_command(
     out: Path = typer.Option(Path("results/validation"), "--out", help="Output folder"),
     only: list[str] = typer.Option(None, "--only", help="Only these check groups (repeatable)"),
-    hypothesis: str = typer.Option(
-        "gaba", "--hypothesis", help="Mechanism hypothesis (brexsim.hypotheses; default gaba)"
-    ),
+    hypothesis: str = HYPOTHESIS_OPTION,
 ) -> None:
     """Run every calibration check; writes validation.json and validation.html.
 
