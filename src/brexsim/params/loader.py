@@ -116,6 +116,18 @@ class ParameterSet(Mapping[str, Parameter]):
                 "parameter", name, self._unknown_hint(name), "not in the parameter tables"
             ) from None
 
+    def __contains__(self, name: object) -> bool:
+        """Membership without the unknown-name error of ``ps[name]``.
+
+        >>> "no.such_row" in load_parameters(), "hamd.residual_sd" in load_parameters()
+        (False, True)
+        """
+        return name in self._params
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        """The parameter ``name``, or ``default`` when the tables have no such row."""
+        return self._params.get(name, default)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._params)
 
