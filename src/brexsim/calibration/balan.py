@@ -309,8 +309,9 @@ def _simulate_cohort(z: np.ndarray, zw: np.ndarray, p: Mapping[str, float]) -> _
     return _Cohort(weight, eff, s60, c60, values)
 
 
-def _noise_sd(p: Mapping[str, float]) -> float:
-    """Log-SD of one measured value: biological replicate and technical CVs combined."""
+def get_assay_log_sd(p: Mapping[str, float]) -> float:
+    """Log-SD of one measured value: biological replicate and technical CVs combined
+    (``p``: :func:`brexsim.mechanism.tlr.get_tlr_parameters`)."""
     return math.sqrt(
         math.log(1.0 + p["assay_cv_biological"] ** 2) + math.log(1.0 + p["assay_cv_technical"] ** 2)
     )
@@ -369,7 +370,7 @@ def _with_phenotype(draws: _Draws, seed: int, ps: ParameterSet, first: int = 0) 
 
 def _measured(cohort: _Cohort, noise: np.ndarray, p: Mapping[str, float]) -> np.ndarray:
     """Measured lysates, shape (n, 2 times, 3 stimuli, 3 cytokines)."""
-    sd = _noise_sd(p)
+    sd = get_assay_log_sd(p)
     true = np.stack(
         [np.stack([cohort.values[(s, h)] for s in _STIMULI], axis=1) for h in SAMPLE_H], axis=1
     )

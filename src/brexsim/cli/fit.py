@@ -29,7 +29,6 @@ factors) keep their table values. For other models ``estimates.json`` says
 
 from __future__ import annotations
 
-import hashlib
 import math
 from pathlib import Path
 from typing import Annotated, Any
@@ -194,6 +193,7 @@ def run_fit_command(
     from brexsim.estimation.fitting import fit_model
     from brexsim.estimation.report import build_fit_report
     from brexsim.io.outputs import atomic_output_dir, check_output_dir, draw_figures, write_json
+    from brexsim.params.overlay import get_file_sha256
     from brexsim.provenance import make_provenance
 
     _check_options(method, vpc_samples, n_starts, num_samples, num_chains)
@@ -201,7 +201,7 @@ def run_fit_command(
     check_output_dir(out)
     data = read_estimation_data(data_file)
     data.get_subjects(m.covariates)  # a covariate the model needs but the file lacks: error
-    sha = hashlib.sha256(Path(data_file).read_bytes()).hexdigest()
+    sha = get_file_sha256(data_file)
     fit = fit_model(m, data, "focei" if method == "nuts" else method, n_starts=n_starts, seed=seed)
     nuts = posterior = None
     if method == "nuts":

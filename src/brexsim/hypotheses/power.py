@@ -55,16 +55,17 @@ _T_OBS = (24.0, 60.0, 168.0, 720.0)  # TNF-α at 24 and 60 h (DVID 1), HAM-D at 
 
 def get_assay_log_sd(params=None) -> float:  # type: ignore[no-untyped-def]
     """Log-SD of one measured cytokine value: the Balan assay's biological and technical CVs
-    (``tlr.assay_cv_biological``, ``tlr.assay_cv_technical``).
+    (``tlr.assay_cv_biological``, ``tlr.assay_cv_technical``), as the Balan cohorts use it
+    (:func:`brexsim.calibration.balan.get_assay_log_sd`).
 
     >>> round(get_assay_log_sd(), 3) > 0
     True
     """
+    from brexsim.calibration.balan import get_assay_log_sd as _balan_log_sd
+    from brexsim.mechanism.tlr import get_tlr_parameters
     from brexsim.params import load_parameters
 
-    ps = params or load_parameters()
-    cvb, cvt = ps.value("tlr.assay_cv_biological"), ps.value("tlr.assay_cv_technical")
-    return math.sqrt(math.log(1.0 + cvb**2) + math.log(1.0 + cvt**2))
+    return _balan_log_sd(get_tlr_parameters(params or load_parameters()))
 
 
 def _draw(pool: pd.DataFrame, n: int, rng: np.random.Generator, s: float) -> pd.DataFrame:
