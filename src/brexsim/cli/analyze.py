@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Annotated
 
@@ -10,14 +9,7 @@ import typer
 
 from brexsim.cli._app import app, console
 from brexsim.cli._outputs import fail_figure, run_with_figures
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+from brexsim.params import get_file_sha256
 
 
 @app.command("analyze")
@@ -71,7 +63,7 @@ def analyze_command(
                 data, post_h=list(post_h) if post_h else None, transform=transform, mixed=mixed
             )
         provenance = make_provenance(load_parameters(), seed=None)
-        input_info = {"file": str(file), "sha256": _sha256(file), "n_rows": len(data)}
+        input_info = {"file": str(file), "sha256": get_file_sha256(file), "n_rows": len(data)}
         with atomic_output_dir(out) as tmp:
             result.table.to_csv(tmp / "table.csv", index=False)
             result.missing.to_csv(tmp / "missing.csv", index=False)

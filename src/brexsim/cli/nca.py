@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,17 +9,11 @@ from typing import Annotated, Any
 import typer
 
 from brexsim.cli._app import app, console, run_guarded
+from brexsim.params import get_file_sha256
 
 #: Files written into ``--out``.
 NCA_OUTPUTS = ("nca.csv", "summary.csv", "nca_units.json", "report.html", "provenance.json")
 
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _jsonable(x: Any) -> Any:
@@ -65,7 +58,7 @@ def run_nca_command(
     )
     input_info = {
         "file": str(file),
-        "sha256": _sha256(file),
+        "sha256": get_file_sha256(file),
         **{k: v for k, v in res.info.items() if k != "source"},
     }
     prov = make_provenance(load_parameters(), seed=None)

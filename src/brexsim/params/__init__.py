@@ -25,6 +25,7 @@ from brexsim.params.overlay import (
     apply_parameter_file,
     apply_parameter_rows,
     format_parameter_file,
+    get_file_sha256,
     read_parameter_file,
 )
 
@@ -35,6 +36,7 @@ __all__ = [
     "apply_parameter_file",
     "apply_parameter_rows",
     "format_parameter_file",
+    "get_file_sha256",
     "get_parameter_files",
     "load_parameters",
     "override_parameters",

@@ -156,8 +156,22 @@ def get_parameter_file_meta(path: str | Path) -> dict[str, Any]:
 
 
 def get_file_sha256(path: str | Path) -> str:
-    """SHA-256 (hex) of a file's bytes (provenance of a parameter or data file)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    """SHA-256 (hex) of a file's bytes (provenance of a parameter or data file), read in
+    1-MiB chunks so that large data files are not held in memory.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile(delete=False) as fh:
+    ...     _ = fh.write(b"abc")
+    >>> get_file_sha256(fh.name)[:16]
+    'ba7816bf8f01cfea'
+    """
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def get_parameter_file_record(path: str | Path) -> dict[str, Any]:
