@@ -156,7 +156,7 @@ def _patient_values(pop, i: int) -> dict[str, float]:  # type: ignore[no-untyped
 def run_roadrunner(reg, pop, n: int, t, rtol: float, atol: float):  # type: ignore[no-untyped-def]
     import roadrunner
 
-    from brexsim.io.sbml import OUTPUTS, get_sbml_string
+    from brexsim.sbml import OUTPUTS, get_sbml_string
 
     t0 = time.perf_counter()
     rr = roadrunner.RoadRunner(get_sbml_string(reg))

@@ -41,6 +41,8 @@ from brexsim.clinical.sedation import (
     sample_sedation_random_effects,
     simulate_sedation_trial,
 )
+from brexsim.clinical.sedation_label import LABEL_COUNTS as TARGETS
+from brexsim.clinical.sedation_label import ZURANOLONE_SOMNOLENCE
 from brexsim.dosing import get_preset
 from brexsim.params import ParameterSet, load_parameters, override_parameters
 
@@ -48,27 +50,6 @@ __all__ = ["SEED", "TARGETS", "calibrate_sedation", "get_clopper_pearson", "get_
 
 #: Fixed seed of the calibration population.
 SEED = 20190319  # Zulresso approval date
-#: Label counts: name -> (events, patients, source).
-TARGETS: dict[str, tuple[int, int, str]] = {
-    "somnolence.zulresso": (13, 102, "Zulresso PI Table 2: sedation/somnolence 13 % of 102 BRX90"),
-    "somnolence.study1-brx60": (8, 38, "Zulresso PI Table 2: 21 % of 38 BRX60"),
-    "somnolence.placebo": (6, 107, "Zulresso PI Table 2: 6 % of 107 placebo"),
-    "loc.zulresso": (3, 102, "Zulresso PI Table 2: loss of consciousness 3 % of 102 BRX90"),
-    "loc.study1-brx60": (2, 38, "Zulresso PI Table 2: 5 % of 38 BRX60"),
-    "loc.placebo": (0, 107, "Zulresso PI Table 2: 0 of 107 placebo"),
-    "interruption.brexanolone": (
-        10,
-        140,
-        "Zulresso PI section 6.1: dose interruption/reduction for an AE 7 % of all brexanolone",
-    ),
-    "interruption.placebo": (3, 107, "Zulresso PI section 6.1: 3 % of placebo"),
-    "excessive_sedation.brexanolone": (
-        7,
-        140,
-        "Zulresso PI section 5.1 (recalled, R): excessive sedation needing interruption 5 %",
-    ),
-}
-ZURANOLONE_SOMNOLENCE = (0.36, "Zurzuvae PI section 6: somnolence 36 % at 50 mg (6 % placebo)")
 RECOVERY_TARGET_H = 0.625  # 37.5 min, midpoint of the label's 15-60 min
 BRX_ARMS = ("zulresso", "study1-brx60")
 

@@ -15,7 +15,7 @@ def run_export_sbml(
     """Export ``regimen`` (preset name or regimen file) for a typical patient of ``weight_kg``;
     returns the summary of :func:`brexsim.io.sbml.export_sbml`."""
     from brexsim.dosing import load_regimen
-    from brexsim.io.sbml import export_sbml
+    from brexsim.sbml import export_sbml
 
     reg = load_regimen(regimen)
     return dict(export_sbml(out, reg, weight_kg=weight_kg, sensitivity=sensitivity))

@@ -35,6 +35,7 @@ from brexsim.clinical.monitoring import (
     get_check_schedule,
     get_monitoring_rules,
 )
+from brexsim.covariates import sample_covariates
 from brexsim.dosing import Regimen, get_total_dose
 from brexsim.errors import input_error
 from brexsim.params import ParameterSet, load_parameters
@@ -99,15 +100,13 @@ def sample_sedation_random_effects(
 def sample_sedation_covariates(
     n: int, rng: np.random.Generator, params: ParameterSet | None = None
 ) -> dict[str, np.ndarray]:
-    """Covariates of a Study 1-like population (:func:`brexsim.population.sample_covariates`):
+    """Covariates of a Study 1-like population (:func:`brexsim.covariates.sample_covariates`):
     ``weight_kg``, ``antidepressant`` and ``cns_depressant`` (bool).
 
     >>> c = sample_sedation_covariates(1000, np.random.default_rng(0))
     >>> bool(60 < c["weight_kg"].mean() < 95), bool(0.15 < c["antidepressant"].mean() < 0.35)
     (True, True)
     """
-    from brexsim.population.virtual import sample_covariates
-
     return sample_covariates(n, rng, params)
 
 
@@ -171,7 +170,7 @@ def get_awake_ce_max(
     """Awake maximum of the scheduled effect-site course, ng/mL (0 when never awake): of the
     typical patient (shape ``(1,)``; ``scales`` None or empty) or of each patient with PK
     multipliers ``scales``
-    (``{key: (n,) array}``, :func:`brexsim.population.covariates.get_pk_scales`).
+    (``{key: (n,) array}``, :func:`brexsim.covariates.get_pk_scales`).
 
     >>> from brexsim.dosing import get_preset
     >>> round(float(get_awake_ce_max(get_preset("zulresso"))[0]), 1)

@@ -50,7 +50,7 @@ def get_pk_exposure_moments(
     drug: str, n: int = MOMENT_N, seed: int = MOMENT_SEED, params: ParameterSet | None = None
 ) -> tuple[float, float]:
     """``(mean, variance)`` of ``log(Ce_max,i / Ce_max,typical)`` over ``n`` PK-IIV patients
-    (η from :func:`brexsim.population.covariates.sample_pk_etas`, ids ``0..n-1``), ``Ce_max``
+    (η from :func:`brexsim.covariates.sample_pk_etas`, ids ``0..n-1``), ``Ce_max``
     the awake maximum of the scheduled course of :data:`MOMENT_PRESETS` ``[drug]``.
 
     >>> m, v = get_pk_exposure_moments("brexanolone", n=50)
@@ -58,8 +58,8 @@ def get_pk_exposure_moments(
     (True, True)
     """
     from brexsim.clinical.sedation import get_awake_ce_max
+    from brexsim.covariates import get_pk_scales, sample_pk_etas
     from brexsim.dosing import get_preset
-    from brexsim.population.covariates import get_pk_scales, sample_pk_etas
 
     if drug not in MOMENT_PRESETS:
         raise input_error("drug", drug, f"one of {sorted(MOMENT_PRESETS)}")
@@ -130,8 +130,8 @@ def get_somnolence_rates_with_pk_iiv(
         sample_sedation_covariates,
         sample_sedation_random_effects,
     )
+    from brexsim.covariates import get_pk_scales, sample_pk_etas
     from brexsim.dosing import get_preset
-    from brexsim.population.covariates import get_pk_scales, sample_pk_etas
 
     ps = params or load_parameters()
     reg = get_preset(preset)

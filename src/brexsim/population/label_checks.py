@@ -32,9 +32,9 @@ _T = np.arange(0.0, 24.0 * 40.0, 0.25)
 
 
 def _auc(preset: str, covariates: dict[str, str], ps: ParameterSet, unbound: bool = False):
+    from brexsim.covariates import get_pk_scales
     from brexsim.dosing import get_preset
     from brexsim.pk import simulate_pk
-    from brexsim.population.covariates import get_pk_scales
 
     reg = get_preset(preset)
     cov = {k: np.array([v]) for k, v in covariates.items()}

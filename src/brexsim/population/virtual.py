@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from brexsim.clinical.hamd import sample_baseline_hamd, sample_hamd_random_effects
+from brexsim.clinical.sedation import sample_sedation_random_effects
+from brexsim.covariates import sample_covariates, sample_pk_etas, sample_special_covariates
 from brexsim.errors import input_error
+from brexsim.mechanism.tlr import sample_inflammation_random_effects
 from brexsim.params import ParameterSet, load_parameters
-from brexsim.population.covariates import sample_pk_etas, sample_special_covariates
 
 __all__ = ["Population", "get_patient_rng", "sample_covariates", "sample_population"]
 
@@ -38,10 +41,10 @@ class Population:
     hamd_baseline : HAM-D-17 points at baseline (inclusion criteria applied)
     antidepressant : bool array, concomitant antidepressant use
     random_effects : ``{name: array}`` from each layer's sampler and the PK η
-        (:func:`brexsim.population.covariates.sample_pk_etas`)
+        (:func:`brexsim.covariates.sample_pk_etas`)
     seed : the seed used
     covariates : ``{name: str array}`` special populations
-        (:data:`brexsim.population.covariates.COVARIATE_LEVELS`; missing = reference level)
+        (:data:`brexsim.covariates.COVARIATE_LEVELS`; missing = reference level)
     """
 
     ids: np.ndarray
@@ -71,62 +74,14 @@ class Population:
         )
 
 
-def sample_covariates(
-    n: int, rng: np.random.Generator, params: ParameterSet | None = None
-) -> dict[str, np.ndarray]:
-    """Covariates of a Study 1-like population: ``weight_kg`` (log-normal with the table's mean
-    and SD, truncated to [weight_min_kg, weight_max_kg] by redrawing), ``antidepressant`` and
-    ``cns_depressant`` (bool).
-
-    >>> c = sample_covariates(1000, np.random.default_rng(0))
-    >>> bool(60 < c["weight_kg"].mean() < 95), bool(0.15 < c["antidepressant"].mean() < 0.35)
-    (True, True)
-    """
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise input_error("n", n, "a positive integer")
-    p = (params or load_parameters()).get_layer("population")
-    mean, sd = p["weight_mean_kg"], p["weight_sd_kg"]
-    lo, hi = p["weight_min_kg"], p["weight_max_kg"]
-    s2 = np.log1p((sd / mean) ** 2)
-    mu = np.log(mean) - s2 / 2
-    w = np.exp(rng.normal(mu, np.sqrt(s2), n))
-    for _ in range(100):
-        bad = (w < lo) | (w > hi)
-        if not bad.any():
-            break
-        w[bad] = np.exp(rng.normal(mu, np.sqrt(s2), int(bad.sum())))
-    w = np.clip(w, lo, hi)
-    return {
-        "weight_kg": w,
-        "antidepressant": rng.random(n) < p["antidepressant_fraction"],
-        "cns_depressant": rng.random(n) < p["cns_depressant_fraction"],
-    }
-
-
-def _default_hamd_sampler(rng: np.random.Generator, lo: float, hi: float) -> float:
-    # Study 1 baselines 28.4-29.0 with HAM-D >= 26: truncated normal mean 27.5, SD 2.5 (assumed)
-    for _ in range(1000):
-        x = float(np.round(rng.normal(27.5, 2.5)))
-        if lo <= x <= hi:
-            return x
-    return float(np.clip(27.5, lo, hi))
-
-
-def _layer_samplers() -> dict[str, Callable]:
-    """Each layer's ``sample_*_random_effects(n, rng)``, where that layer provides one."""
-    found: dict[str, Callable] = {}
-    for mod, fn in (
-        ("brexsim.clinical.hamd", "sample_hamd_random_effects"),
-        ("brexsim.clinical.sedation", "sample_sedation_random_effects"),
-        ("brexsim.mechanism.tlr", "sample_inflammation_random_effects"),
-    ):
-        try:
-            module = __import__(mod, fromlist=[fn])
-        except ImportError:
-            continue
-        if hasattr(module, fn):
-            found[mod] = getattr(module, fn)
-    return found
+#: Each layer's random-effects sampler ``f(n, rng) -> {name: (n,) array}``, in the order they
+#: draw from a patient's stream (after her covariates and baseline HAM-D). The order is part of
+#: the reproducibility contract: changing it changes every patient's random effects.
+_LAYER_SAMPLERS: tuple[Callable[..., Mapping[str, np.ndarray]], ...] = (
+    sample_hamd_random_effects,
+    sample_sedation_random_effects,
+    sample_inflammation_random_effects,
+)
 
 
 def sample_population(
@@ -150,7 +105,7 @@ def sample_population(
     hamd_min, hamd_max : float, points
         Inclusion criteria on baseline HAM-D-17 (Study 1: >= 26).
     covariate_shares : ``{covariate: {level: share}}``, optional
-        Special populations (:func:`brexsim.population.covariates.sample_special_covariates`);
+        Special populations (:func:`brexsim.covariates.sample_special_covariates`);
         default: everyone at the reference level.
     pk_variability : bool
         Draw the PK η (``eta_pk_*``, Ω of :mod:`brexsim.params.popmodel`). Off by default
@@ -169,14 +124,6 @@ def sample_population(
     if not (0 <= hamd_min <= hamd_max <= 52):
         raise input_error("hamd_min/hamd_max", (hamd_min, hamd_max), "0 <= min <= max <= 52")
     ps = params or load_parameters()
-    samplers = _layer_samplers()
-    hamd_sampler = None
-    try:
-        from brexsim.clinical import hamd as _hamd
-
-        hamd_sampler = getattr(_hamd, "sample_baseline_hamd", None)
-    except ImportError:
-        pass
     ids = np.arange(first_id, first_id + n)
     w = np.empty(n)
     hb = np.empty(n)
@@ -191,12 +138,9 @@ def sample_population(
             cov["antidepressant"][0],
             cov["cns_depressant"][0],
         )
-        if hamd_sampler is not None:
-            hb[k] = float(np.asarray(hamd_sampler(1, rng, hamd_min, hamd_max)).ravel()[0])
-        else:
-            hb[k] = _default_hamd_sampler(rng, hamd_min, hamd_max)
-        for mod in sorted(samplers):
-            for name, v in samplers[mod](1, rng).items():
+        hb[k] = float(np.asarray(sample_baseline_hamd(1, rng, hamd_min, hamd_max)).ravel()[0])
+        for sampler in _LAYER_SAMPLERS:
+            for name, v in sampler(1, rng).items():
                 effects.setdefault(name, []).append(np.asarray(v).ravel()[0])
     effects_arr = {k: np.asarray(v) for k, v in effects.items()}
     effects_arr["cns_depressant"] = cns

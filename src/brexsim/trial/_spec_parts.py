@@ -82,7 +82,7 @@ def check_times(times: list[float], field: str, where: str, max_h: float) -> tup
 
 def check_shares(shares: dict[str, Any] | None, where: str) -> tuple | None:
     """``[population.covariates]`` as a hashable ``((covariate, ((level, share), ...)), ...)``."""
-    from brexsim.population.covariates import check_covariate_shares
+    from brexsim.covariates import check_covariate_shares
 
     if not shares:
         return None

@@ -198,15 +198,15 @@ def _plot_sedation(run: TrialRun, path: Path) -> Path:
 
 def _label_rates(regimen_name: str) -> list[float | None]:
     """Label rates (sedation/somnolence, interruption, LOC) of a Study 1 preset arm, from
-    :data:`brexsim.calibration.sedation.TARGETS`; ``None`` where the label gives none."""
-    from brexsim.calibration.sedation import TARGETS
+    :data:`brexsim.clinical.sedation_label.LABEL_COUNTS`; ``None`` where the label gives none."""
+    from brexsim.clinical.sedation_label import LABEL_COUNTS
 
     if regimen_name not in STUDY1_IDS:
         return [None, None, None]
     pooled = "placebo" if regimen_name == "placebo" else "brexanolone"
     out: list[float | None] = []
     for key in (f"somnolence.{regimen_name}", f"interruption.{pooled}", f"loc.{regimen_name}"):
-        k = TARGETS.get(key)
+        k = LABEL_COUNTS.get(key)
         out.append(None if k is None else k[0] / k[1])
     return out
 

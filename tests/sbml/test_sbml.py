@@ -9,7 +9,9 @@ from typer.testing import CliRunner
 from brexsim.cli import app
 from brexsim.dosing import get_preset
 from brexsim.errors import BrexsimInputError
-from brexsim.io.sbml import (
+from brexsim.model import simulate
+from brexsim.population import Population
+from brexsim.sbml import (
     ANNOTATION_NS,
     OUTPUTS,
     PATIENT_PARAMETERS,
@@ -17,8 +19,6 @@ from brexsim.io.sbml import (
     check_sbml_document,
     get_sbml_string,
 )
-from brexsim.model import simulate
-from brexsim.population import Population
 
 roadrunner = pytest.importorskip("roadrunner")
 

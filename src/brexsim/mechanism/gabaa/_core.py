@@ -1,27 +1,6 @@
-"""GABA-A receptor populations of dentate granule cells and their modulation by neurosteroids.
-
-Two receptor populations:
-
-* **synaptic gamma2-containing** receptors (phasic inhibition), with an alpha1 or an alpha4
-  partner (the alpha4 share is what changes in epileptic DGCs);
-* **extrasynaptic delta-containing** receptors (tonic inhibition), whose expression follows the
-  delta-expression states ``virgin``, ``pregnant``, ``postpartum`` and the PPD hypothesis ``ppd``.
-
-Each subtype ``j`` has an allosteric potentiation curve in the FREE drug concentration at the
-receptor (nM). Several steroids acting at the same site combine by additive occupancy
-(``u_k = c_k / EC50_jk``, ``U = sum u_k``)::
-
-    E_j = U**(n-1) / (1 + U**n) * sum_k Emax_jk * u_k          (fractional potentiation)
-
-plus direct gating at micromolar concentrations ``D_j = d_j * V**m / (1 + V**m)`` with
-``V = sum c_k / EC50dir_k`` (fraction of the maximal GABA current). The current of a subtype at a
-sub-maximal GABA concentration that activates a fraction ``f`` of its maximum is
-``I / I(0) = 1 + E_j + D_j / f``.
-
-All model functions are pure ``jax.numpy`` functions of arrays and a :class:`GabaaParams`
-NamedTuple (a pytree), so the clinical layer can ``vmap``/``jit`` them inside a batched solve;
-``get_*`` helpers read the parameter tables and return numpy-friendly results. Equations and
-sources: ``docs/mechanism_gabaa.md``.
+"""GABA-A layer, the parameters and the pure ``jax.numpy`` core (potentiation, direct gating,
+tonic conductance, phasic charge, tone index) (split from ``gabaa``; see the package
+docstring).
 """
 
 from __future__ import annotations
@@ -30,34 +9,12 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from brexsim.errors import input_error
 from brexsim.params import ParameterSet, load_parameters
 
 jax.config.update("jax_enable_x64", True)
 
-__all__ = [
-    "DELTA_STATES",
-    "DRUGS",
-    "SENSITIVITIES",
-    "GabaaParams",
-    "Potency",
-    "compute_delta_potentiation",
-    "compute_direct_gating",
-    "compute_gamma2_potentiation",
-    "compute_phasic_charge_fC",
-    "compute_potentiation",
-    "compute_tone_index",
-    "compute_tonic_conductance_nS",
-    "get_delta_level",
-    "get_gabaa_params",
-    "get_phasic_charge_fC",
-    "get_sipsc_amplitude_pA",
-    "get_tone_index",
-    "get_tonic_conductance_nS",
-    "get_tonic_current_pA",
-]
 
 #: Delta-expression states (Maguire & Mody 2008) plus the PPD hypothesis.
 DELTA_STATES = ("virgin", "pregnant", "postpartum", "ppd")
@@ -335,102 +292,3 @@ def compute_tone_index(allo_nM: jax.Array, zur_nM: jax.Array, p: GabaaParams) ->
     g_pp_ref = compute_tonic_conductance_nS(ref, 0.0, p.delta_level_postpartum, p)
     g = compute_tonic_conductance_nS(allo_nM, zur_nM, p.delta_level_ppd, p)
     return (g - g_ppd_ref) / (g_pp_ref - g_ppd_ref)
-
-
-# ----------------------------------------------------------------------------- numpy wrappers
-
-
-def _as_conc(conc_nM, field: str) -> np.ndarray:
-    c = np.asarray(conc_nM, dtype=float)
-    if not np.all(np.isfinite(c)) or np.any(c < 0):
-        raise input_error(field, conc_nM, "finite concentrations >= 0 nM")
-    return c
-
-
-def _split(conc_nM, drug: str) -> tuple[np.ndarray, np.ndarray]:
-    _check_choice("drug", drug, DRUGS)
-    c = _as_conc(conc_nM, "conc_nM")
-    zero = np.zeros_like(c)
-    return (c, zero) if drug == "brexanolone" else (zero, c)
-
-
-def get_tonic_conductance_nS(
-    conc_nM,
-    delta_state: str = "postpartum",
-    sensitivity: str = "control",
-    drug: str = "brexanolone",
-    endogenous_nM: float = 0.0,
-    params: ParameterSet | None = None,
-) -> np.ndarray:
-    """Tonic conductance (nS) over free drug concentrations (nM), numpy in and out.
-
-    ``endogenous_nM`` free allopregnanolone is added to the drug at the same site.
-
-    >>> g = get_tonic_conductance_nS([0.0, 10.0, 100.0])
-    >>> bool(g[0] < g[1] < g[2])
-    True
-    """
-    p = get_gabaa_params(params, sensitivity)
-    lvl = get_delta_level(delta_state, params)
-    allo, zur = _split(conc_nM, drug)
-    return np.asarray(compute_tonic_conductance_nS(allo + endogenous_nM, zur, lvl, p))
-
-
-def get_tonic_current_pA(
-    conc_nM,
-    delta_state: str = "postpartum",
-    sensitivity: str = "control",
-    drug: str = "brexanolone",
-    params: ParameterSet | None = None,
-) -> np.ndarray:
-    """Tonic current (pA) under the Maguire & Mody recording conditions (conductance x DF).
-
-    >>> cur = get_tonic_current_pA([0.0], "pregnant")
-    >>> 16.1 < float(cur[0]) < 23.3
-    True
-    """
-    p = get_gabaa_params(params, sensitivity)
-    return get_tonic_conductance_nS(conc_nM, delta_state, sensitivity, drug, 0.0, params) * (
-        p.recording_df_mV
-    )
-
-
-def get_phasic_charge_fC(
-    conc_nM,
-    delta_state: str = "postpartum",
-    sensitivity: str = "control",
-    drug: str = "brexanolone",
-    params: ParameterSet | None = None,
-) -> np.ndarray:
-    """Charge per sIPSC (fC) over free drug concentrations (nM).
-
-    >>> q = get_phasic_charge_fC([0.0, 100.0])
-    >>> bool(q[1] > q[0])
-    True
-    """
-    p = get_gabaa_params(params, sensitivity)
-    amp = get_sipsc_amplitude_pA(delta_state, params)
-    allo, zur = _split(conc_nM, drug)
-    return np.asarray(compute_phasic_charge_fC(allo, zur, amp, p))
-
-
-def get_tone_index(
-    drug_free_nM,
-    endogenous_free_nM=None,
-    drug: str = "brexanolone",
-    sensitivity: str = "control",
-    params: ParameterSet | None = None,
-) -> np.ndarray:
-    """GABAergic tone index (0 untreated PPD, 1 healthy postpartum) for free drug (nM).
-
-    ``endogenous_free_nM`` defaults to the reference endogenous level.
-
-    >>> idx = get_tone_index([0.0, 2.7])
-    >>> float(idx[0]), bool(0.0 < idx[1] < 1.0)
-    (0.0, True)
-    """
-    p = get_gabaa_params(params, sensitivity)
-    allo, zur = _split(drug_free_nM, drug)
-    endo = p.tone_reference_free_nM if endogenous_free_nM is None else endogenous_free_nM
-    endo = _as_conc(endo, "endogenous_free_nM")
-    return np.asarray(compute_tone_index(allo + endo, zur, p))

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
+from brexsim.covariates import check_covariates, get_pk_scales, sample_pk_etas
 from brexsim.dosing import get_preset
 from brexsim.errors import BrexsimInputError
 from brexsim.params.popmodel import check_omega, get_omega, get_population_model
 from brexsim.pk import simulate_pk
 from brexsim.population import sample_population
-from brexsim.population.covariates import check_covariates, get_pk_scales, sample_pk_etas
 
 
 def test_omega_block_not_positive_definite_is_named():
