@@ -1,5 +1,10 @@
-"""NUTS on pheno (2 chains x 300 draws after 300 warm-up, started at the FOCE-I estimates):
-convergence diagnostics and agreement of the posterior medians with FOCE-I.
+"""NUTS on pheno (4 chains x 1000 draws after 500 warm-up, started at the FOCE-I estimates):
+convergence diagnostics (the issue's R-hat < 1.01) and agreement of the posterior medians with
+FOCE-I.
+
+Why 4 x 1000: 2 chains x 300 gave a largest R-hat of 1.017-1.022 and 2 x 1000 gave 1.0085,
+too close to 1.01 to hold as a test; 4 x 1000 gave 1.0046 (OMEGA22), ESS 1123-1903, no
+divergent transition (the η are already non-centred, so the remedy is more draws and chains).
 
 Tolerance of the medians: one NONMEM standard error (pheno.ext, covariance step), the issue's
 criterion; relative to the estimates that is 4.5 % for THETA1 (CL per kg) and 2.7 % for THETA2
@@ -25,24 +30,24 @@ D = Path(__file__).parent / "data" / "pheno"
 #: NONMEM 7 covariance-step SEs of THETA1, THETA2 (pheno.ext, iteration -1000000001).
 NONMEM_SE = {"THETA1": 2.09967e-04, "THETA2": 2.68946e-02}
 
-pytestmark = pytest.mark.slow  # about 70 s on one core
+pytestmark = pytest.mark.slow  # about 9 min on the shared 2-core machine (chains sequential)
 
 
 @pytest.fixture(scope="module")
 def runs():
     m, d = load_model("pheno"), read_estimation_data(D / "pheno.dta")
     fit = fit_model(m, d, "focei")
-    nuts = fit_nuts(m, d, num_warmup=300, num_samples=300, num_chains=2, seed=0, init_x=fit.x)
+    nuts = fit_nuts(m, d, num_warmup=500, num_samples=1000, num_chains=4, seed=0, init_x=fit.x)
     return fit, nuts
 
 
 def test_chains_converge_without_divergences(runs):
     _, nuts = runs
-    assert nuts.draws.shape == (2, 300, 6)
+    assert nuts.draws.shape == (4, 1000, 6)
     assert nuts.divergences == 0
     for name, s in nuts.summary.items():
-        assert s["r_hat"] < 1.05, (name, s["r_hat"])
-        assert s["ess"] >= 50, (name, s["ess"])
+        assert s["r_hat"] < 1.01, (name, s["r_hat"])
+        assert s["ess"] >= 400, (name, s["ess"])
 
 
 def test_posterior_medians_of_cl_and_v_within_one_nonmem_se_of_focei(runs):

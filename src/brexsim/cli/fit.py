@@ -2,15 +2,16 @@
 
 Results before decoration (:mod:`brexsim.io.outputs`): the data outputs are written first,
 together and atomically: ``estimates.json`` (with ``"status": "complete"`` and ``"figures"``),
-``parameters.csv``, ``individual.csv`` (EBE, PRED, IPRED, CWRES), ``vpc.csv`` (unless
-``--vpc-samples 0``), ``provenance.json`` and for NUTS ``posterior.csv`` (summaries with R-hat,
-ESS); then the figures ``gof.png``, ``vpc.png`` (``vpc_DVID<k>.png`` with several observation
-types) and ``report.html``. When a figure or the report fails, the data outputs stay,
-``estimates.json`` says ``"figures": "failed: NAME: reason"``, one error line names it and the
-exit status is 3. See docs/estimation.md.
+``parameters.csv``, ``individual.csv`` (EBE, PRED, IPRED, CWRES and, unless
+``--npde-samples 0``, NPDE: simulation-based at the estimates, :mod:`brexsim.estimation.npde`),
+``vpc.csv`` (unless ``--vpc-samples 0``), ``provenance.json`` and for NUTS ``posterior.csv``
+(summaries with R-hat, ESS); then the figures ``gof.png``, ``vpc.png`` (``vpc_DVID<k>.png``
+with several observation types) and ``report.html``. When a figure or the report fails, the
+data outputs stay, ``estimates.json`` says ``"figures": "failed: NAME: reason"``, one error
+line names it and the exit status is 3. See docs/estimation.md.
 
 ``--hypothesis NAME`` (:mod:`brexsim.hypotheses`): a shipped brexsim layer model
-(``brexanolone_pk``) takes its initial values and prior centres from
+(``brexanolone_pk``, ``hamd``) takes its initial values and prior centres from
 ``apply_hypothesis(load_parameters(), NAME)``; provenance records the hypothesis and the hash of
 those parameters. Other models (``pheno``, a ``.py`` file) state their own values: only the
 default ``gaba`` is accepted there.
@@ -20,11 +21,13 @@ default ``gaba`` is accepted there.
 read. θ become the table rows of the layer's population description
 (:mod:`brexsim.params.popmodel`: ``Theta.param``), the Ω diagonal the ``Eta.omega`` rows
 (variances or SDs, as ``Eta.scale`` says) and σ the ``Sigma`` prop/add rows of
-``plasma_conc`` (``Sigma.scale``); each row: the estimate (NUTS: posterior median), the table's
-unit and description, a source naming the method, the data file and its SHA-256, the OFV and
-the seed, confidence ``C``. Rows the fit does not estimate (the Ω correlation, covariate
-factors) keep their table values. For other models ``estimates.json`` says
-``"fitted_parameters": null`` and ``"fitted_parameters_reason"`` why.
+``plasma_conc`` (``Sigma.scale``); for ``hamd`` the rows of
+:data:`brexsim.estimation.models.hamd.TABLE_ROWS` (a block Ω's ``OMEGA21`` becomes
+``hamd.phenotype_loading_drug`` = OMEGA21 / sqrt(OMEGA11·OMEGA22)); each row: the estimate
+(NUTS: posterior median), the table's unit and description, a source naming the method, the
+data file and its SHA-256, the OFV and the seed, confidence ``C``. Rows the fit does not
+estimate (the Ω correlation, covariate factors) keep their table values. For other models
+``estimates.json`` says ``"fitted_parameters": null`` and ``"fitted_parameters_reason"`` why.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ FITTED_PARAMETERS = "fitted_parameters.toml"
 FIT_FIGURES = ("gof.png", "vpc.png", "report.html")
 FIT_OUTPUTS = FIT_DATA + FIT_FIGURES
 #: Models built from the parameter tables (a hypothesis overlay applies to them).
-LAYER_MODELS = ("brexanolone_pk",)
+LAYER_MODELS = ("brexanolone_pk", "hamd")
 _METHODS = ("focei", "laplace", "nuts")
 
 
@@ -60,19 +63,19 @@ def _clean(x: Any) -> Any:
     return x
 
 
-def load_fit_model(spec: str, hypothesis: str = "gaba"):  # type: ignore[no-untyped-def]
+def load_fit_model(spec: str, hypothesis: str = "gaba", data=None):  # type: ignore[no-untyped-def]
     """``(model, parameter set)`` of ``--model spec`` under ``hypothesis``.
 
     A layer model (:data:`LAYER_MODELS`) is built from ``apply_hypothesis(load_parameters(),
-    hypothesis)``; any other model keeps its own values and accepts only the default
-    hypothesis (its parameter set is the packaged one, for the provenance hash).
+    hypothesis)`` (``hamd``: with the dosing patterns of ``data``); any other model keeps its
+    own values and accepts only the default hypothesis (its parameter set is the packaged one,
+    for the provenance hash).
 
     >>> m, ps = load_fit_model("pheno")
     >>> m.name, ps.hash == load_fit_model("pheno")[1].hash
     ('pheno', True)
     """
     from brexsim.errors import input_error
-    from brexsim.estimation.model import from_population_model
     from brexsim.estimation.models import load_model
     from brexsim.hypotheses import apply_hypothesis, get_hypothesis
     from brexsim.hypotheses.registry import DEFAULT_HYPOTHESIS
@@ -81,7 +84,7 @@ def load_fit_model(spec: str, hypothesis: str = "gaba"):  # type: ignore[no-unty
     get_hypothesis(hypothesis)  # an unknown name: one clear error
     if spec in LAYER_MODELS:
         ps = apply_hypothesis(load_parameters(), hypothesis)
-        return from_population_model(spec, ps), ps
+        return load_model(spec, data, ps), ps
     if hypothesis != DEFAULT_HYPOTHESIS:
         raise input_error(
             "--hypothesis",
@@ -128,6 +131,8 @@ def _fitted_rows(m, ps, est: dict, source: str) -> list:  # type: ignore[no-unty
     from brexsim.estimation.model import get_parameter_names
     from brexsim.params.popmodel import get_population_model
 
+    if m.name == "hamd":
+        return _fitted_hamd_rows(ps, est, source)
     pm = get_population_model(m.name)
     sig = next(s for s in pm.sigmas if s.dvid == "plasma_conc")
     targets = [(t.param, "variance") for t in pm.thetas]
@@ -142,6 +147,25 @@ def _fitted_rows(m, ps, est: dict, source: str) -> list:  # type: ignore[no-unty
         if k >= len(pm.thetas) and scale == "sd":
             value = math.sqrt(value)  # Ω and σ are estimated as variances
         rows.append(replace(ps[row], value=value, source=f"{source}; {name}", confidence="C"))
+    return rows
+
+
+def _fitted_hamd_rows(ps, est: dict, source: str) -> list:  # type: ignore[no-untyped-def]
+    """The ``hamd`` table rows of a HAM-D fit (module docstring)."""
+    from dataclasses import replace
+
+    from brexsim.estimation.models.hamd import TABLE_ROWS
+
+    p = {k: float(v["estimate"]) for k, v in est["parameters"].items()}
+    rows = []
+    for name, (row, scale) in TABLE_ROWS.items():
+        value = math.sqrt(p[name]) if scale == "sd" else p[name]
+        rows.append(replace(ps[row], value=value, source=f"{source}; {name}", confidence="C"))
+    if "OMEGA21" in p:
+        load = p["OMEGA21"] / math.sqrt(p["OMEGA11"] * p["OMEGA22"])
+        why = f"{source}; OMEGA21/sqrt(OMEGA11*OMEGA22)"
+        rows.append(replace(ps["hamd.phenotype_loading_drug"], value=load, source=why,
+                            confidence="C"))  # fmt: skip
     return rows
 
 
@@ -178,8 +202,8 @@ def _fitted_parameter_file(  # type: ignore[no-untyped-def]
 
 def run_fit_command(
     data_file: Path, model: str, method: str, out: Path, n_starts: int = 3, seed: int = 0,
-    covariance: str = "sandwich", num_samples: int = 500, num_chains: int = 2,
-    vpc_samples: int = 200, hypothesis: str = "gaba",
+    covariance: str = "sandwich", num_samples: int = 1000, num_chains: int = 4,
+    vpc_samples: int = 200, hypothesis: str = "gaba", npde_samples: int = 1000,
 ) -> dict:  # fmt: skip
     """Fit, write the data outputs atomically into ``out``, then the figures and the report;
     returns the ``estimates.json`` record."""
@@ -191,15 +215,20 @@ def run_fit_command(
     from brexsim.estimation.covariance import compute_covariance
     from brexsim.estimation.data import read_estimation_data
     from brexsim.estimation.fitting import fit_model
+    from brexsim.estimation.npde import NPDE_MIN_SAMPLES, compute_npde
     from brexsim.estimation.report import build_fit_report
     from brexsim.io.outputs import atomic_output_dir, check_output_dir, draw_figures, write_json
     from brexsim.params.overlay import get_file_sha256
     from brexsim.provenance import make_provenance
 
     _check_options(method, vpc_samples, n_starts, num_samples, num_chains)
-    m, ps = load_fit_model(model, hypothesis)
+    if npde_samples != 0 and npde_samples < NPDE_MIN_SAMPLES:
+        from brexsim.errors import input_error
+
+        raise input_error("--npde-samples", npde_samples, f"0 (no NPDE) or >= {NPDE_MIN_SAMPLES}")
     check_output_dir(out)
     data = read_estimation_data(data_file)
+    m, ps = load_fit_model(model, hypothesis, data)
     data.get_subjects(m.covariates)  # a covariate the model needs but the file lacks: error
     sha = get_file_sha256(data_file)
     fit = fit_model(m, data, "focei" if method == "nuts" else method, n_starts=n_starts, seed=seed)
@@ -218,12 +247,15 @@ def run_fit_command(
         xs = _vpc_vectors(m, fit, nuts, vpc_samples, seed)
         vpcs = outputs.compute_fit_vpc(m, data, xs, seed=seed)
     table = outputs.get_individual_table(fit)
+    if npde_samples:  # at the FOCE-I/Laplace estimates (NUTS: its FOCE-I start)
+        table["NPDE"] = compute_npde(m, data, fit.x, npde_samples, seed)
     params = pd.DataFrame([{"parameter": k, **v} for k, v in est["parameters"].items()])
     prov = {
         **make_provenance(ps, seed=seed, hypothesis=hypothesis),
         "input": {"file": str(data_file), "sha256": sha},
         "model": m.name, "model_spec": model, "method": method, "n_starts": n_starts,
         "covariance": None if method == "nuts" else covariance, "vpc_samples": vpc_samples,
+        "npde_samples": npde_samples,
     }  # fmt: skip
     vpc_pngs = ["vpc.png"] if len(vpcs) == 1 else [f"vpc_{r.dvid}.png" for r in vpcs]
     fitted, why_not = _fitted_parameter_file(model, m, ps, est, data_file, sha, seed, hypothesis)
@@ -289,18 +321,21 @@ def _print(est: dict, out: Path) -> None:
 def fit_command(
     data: Annotated[Path, typer.Argument(help="NONMEM-format data (ID, TIME, AMT, DV [, RATE, "
                                          "MDV, EVID, CMT, DVID, BLQ, LLOQ, covariates]).")],
-    model: Annotated[str, typer.Option("--model", help="pheno, brexanolone_pk or a .py file.")],
+    model: Annotated[str, typer.Option("--model", help="pheno, brexanolone_pk, hamd or a .py "
+                                        "file.")],
     out: Annotated[Path, typer.Option("--out", help="Output folder.")],
     method: Annotated[str, typer.Option("--method", help="focei, laplace or nuts.")] = "focei",
     starts: Annotated[int, typer.Option("--starts", help="Number of starts (>= 1).")] = 3,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the starts, NUTS and the VPC.")] = 0,
     covariance: Annotated[str, typer.Option("--covariance", help="sandwich, r or s.")] = "sandwich",
-    samples: Annotated[int, typer.Option("--samples", help="NUTS draws per chain.")] = 500,
-    chains: Annotated[int, typer.Option("--chains", help="NUTS chains.")] = 2,
+    samples: Annotated[int, typer.Option("--samples", help="NUTS draws per chain.")] = 1000,
+    chains: Annotated[int, typer.Option("--chains", help="NUTS chains.")] = 4,
     vpc_samples: Annotated[int, typer.Option(
         "--vpc-samples", help="VPC replicate studies (0: no VPC; else >= 40).")] = 200,
     hypothesis: Annotated[str, typer.Option(
         "--hypothesis", help="Mechanism hypothesis of a layer model (default gaba).")] = "gaba",
+    npde_samples: Annotated[int, typer.Option(
+        "--npde-samples", help="Replicates per subject for NPDE (0: none; else >= 100).")] = 1000,
 ) -> None:  # fmt: skip
     """Fit a population model: estimates.json, parameters.csv, individual.csv, vpc.csv,
     provenance.json (NUTS: posterior.csv; layer models: fitted_parameters.toml for
@@ -311,7 +346,7 @@ def fit_command(
     """
     est, figure_error = run_with_figures(
         run_fit_command, data, model, method, out, starts, seed, covariance, samples, chains,
-        vpc_samples, hypothesis,
+        vpc_samples, hypothesis, npde_samples,
     )  # fmt: skip
     _print(est, out)
     if figure_error is not None:

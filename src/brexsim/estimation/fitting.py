@@ -11,9 +11,11 @@ back (it is returned as a large value). Against local minima, ``n_starts`` start
 model's initial values and ``n_starts - 1`` starts drawn around them (normal, SD
 ``start_sd`` on the unconstrained scale, seeded); the lowest OFV wins, all are reported.
 
-Convergence (stated): the largest |gradient| on the unconstrained scale below ``gtol`` and
-every subject's EBE solve converged. A fit that fails it says so (``converged`` False and
-``message``), never silently.
+A BFGS run that stops above the gradient tolerance with iterations left (scipy's "precision
+loss" in the line search) is restarted from its end point with a fresh inverse Hessian, at most
+twice (:data:`_RESTARTS`). Convergence (stated): the largest |gradient| on the unconstrained
+scale below ``gtol`` and every subject's EBE solve converged. A fit that fails it says so
+(``converged`` False and ``message``), never silently.
 
 Examples
 --------
@@ -44,6 +46,11 @@ from brexsim.estimation.model import (
 )
 
 __all__ = ["FitResult", "fit_model"]
+
+#: BFGS restarts (fresh inverse-Hessian from the end point) when a run stops above ``gtol``
+#: with iterations left (a line search that lost precision), before a fit is declared
+#: not converged.
+_RESTARTS = 2
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,14 @@ def _one_start(ev: Evaluator, x0: np.ndarray, gtol: float, maxiter: int) -> dict
     )
     ofv, g, gi, eta, ofv_i, ok = ev.evaluate(res.x, state["eta"])
     gmax = float(np.abs(g).max())
+    for _ in range(_RESTARTS):  # BFGS stopped short of gtol: restart with a fresh Hessian
+        if gmax < gtol or not np.isfinite(ofv) or res.nit >= maxiter:
+            break
+        res = scipy.optimize.minimize(
+            fun, res.x, jac=True, method="BFGS", options={"gtol": gtol, "maxiter": maxiter}
+        )
+        ofv, g, gi, eta, ofv_i, ok = ev.evaluate(res.x, state["eta"])
+        gmax = float(np.abs(g).max())
     conv = bool(np.isfinite(ofv) and gmax < gtol and ok.all())
     why = [] if conv else [f"max |gradient| {gmax:.3g} (need < {gtol:g})" * (gmax >= gtol)]
     if not ok.all():

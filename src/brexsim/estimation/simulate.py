@@ -85,3 +85,72 @@ def simulate_data(m: NLMEModel, data: EstimationData, seed: int = 0, x=None) -> 
     v = np.asarray(residual_variance(m, jnp.asarray(f), sigma, subj.dvid))
     dv = f + np.sqrt(v) * rng.standard_normal(f.shape)
     return replace(data, dv=np.where(data.obs_mask, dv, 0.0), source=f"simulated seed {seed}")
+
+
+#: Post-baseline HAM-D visits of the recovery design (h): Study 1's hours 12-60, day 7, day 30.
+HAMD_VISITS_H = (12.0, 24.0, 36.0, 60.0, 168.0, 696.0)
+
+
+def make_hamd_design(
+    n_subjects: int = 100, seed: int = 0, visits_h: tuple[float, ...] = HAMD_VISITS_H
+) -> tuple[pd.DataFrame, dict]:
+    """A two-arm inpatient HAM-D study: subjects alternate placebo / zulresso (the approved
+    60-h regimen as AMT mg, RATE mg/h records), WT uniform 55-95 kg, BASE drawn by
+    :func:`brexsim.clinical.hamd.sample_baseline_hamd` (26-52), HAM-D visits ``visits_h``
+    (``DVID`` 4, DV placeholders 0). Returns the NONMEM frame and the true arm of each ID.
+
+    >>> df, arm = make_hamd_design(4, seed=1)
+    >>> sorted(set(arm.values())), int((df.EVID == 0).sum())
+    (['placebo', 'zulresso'], 24)
+    """
+    from brexsim.clinical.hamd import sample_baseline_hamd
+
+    rng = np.random.default_rng(seed)
+    base = sample_baseline_hamd(n_subjects, rng)
+    rows, arm = [], {}
+    for i in range(1, n_subjects + 1):
+        wt, b = float(rng.uniform(55.0, 95.0)), float(base[i - 1])
+        arm[i] = "zulresso" if i % 2 == 0 else "placebo"
+        if arm[i] == "zulresso":
+            for t0, t1, ug in _REGIMEN:
+                rate = ug * wt / 1000.0
+                rows.append((i, t0, rate * (t1 - t0), rate, 1, 0.0, 4, b, wt))
+        rows += [(i, t, 0.0, 0.0, 0, 0.0, 4, b, wt) for t in visits_h]
+    cols = ["ID", "TIME", "AMT", "RATE", "EVID", "DV", "DVID", "BASE", "WT"]
+    df = pd.DataFrame(rows, columns=cols)
+    df = df.sort_values(["ID", "TIME", "EVID"], ascending=[True, True, False], kind="stable")
+    return df.reset_index(drop=True), arm
+
+
+def simulate_hamd_frame(df: pd.DataFrame, arm: dict, seed: int = 0, params=None) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """HAM-D scores for the design of :func:`make_hamd_design` by brexsim's own population
+    description, not the estimation model: η from
+    :func:`brexsim.clinical.hamd.sample_hamd_random_effects`, the expected score from
+    :func:`brexsim.clinical.hamd.compute_hamd` on the typical drug inputs of
+    :func:`brexsim.calibration.hamd.get_typical_inputs` (hourly, 0-720 h), observations rounded
+    and bounded by :func:`brexsim.clinical.hamd.sample_observed_hamd`.
+    """
+    from brexsim.calibration.hamd import get_typical_inputs
+    from brexsim.clinical.hamd import compute_hamd, sample_hamd_random_effects, sample_observed_hamd
+    from brexsim.params import load_parameters
+
+    ps = params if params is not None else load_parameters()
+    rng = np.random.default_rng(seed)
+    ids = sorted(arm)
+    base = df.groupby("ID")["BASE"].first().reindex(ids).to_numpy(float)
+    eta = sample_hamd_random_effects(len(ids), rng, ps)
+    out = df.copy()
+    for name in ("placebo", "zulresso"):
+        rows = np.array([arm[i] == name for i in ids])
+        if not rows.any():
+            continue
+        x = get_typical_inputs(name, ps)
+        e = {k: v[rows] for k, v in eta.items()}
+        s = compute_hamd(x.time_h, base[rows], "inpatient", x.tone_index, x.immune, x.bdnf_sd,
+                         ps, e)  # fmt: skip
+        for k, i in enumerate(np.array(ids)[rows]):
+            obs = (out.ID == i) & (out.EVID == 0)
+            j = np.searchsorted(x.time_h, out.loc[obs, "TIME"].to_numpy(float))
+            y = sample_observed_hamd(s[k : k + 1, j], rng, ps)[0]
+            out.loc[obs, "DV"] = y.astype(float)
+    return out

@@ -1,15 +1,20 @@
 """Shipped estimation models and the loader of a user's model file.
 
-``load_model("pheno")``, ``load_model("brexanolone_pk")`` or ``load_model("path/model.py")``:
-a Python file that defines ``model`` (an :class:`~brexsim.estimation.model.NLMEModel`) or a
-function ``get_model()`` returning one.
+``load_model("pheno")``, ``load_model("brexanolone_pk")``, ``load_model("hamd")`` or
+``load_model("path/model.py")``: a Python file that defines ``model`` (an
+:class:`~brexsim.estimation.model.NLMEModel`) or a function ``get_model()`` returning one.
+
+``hamd`` (:mod:`brexsim.estimation.models.hamd`) tabulates its drug input (the remission state)
+per dosing pattern: ``load_model("hamd")`` covers the preset patterns (placebo, zulresso,
+study1-brx60); ``load_model("hamd", data)`` every pattern of ``data`` (what ``brexsim fit``
+uses).
 
 Examples
 --------
 >>> load_model("pheno").name
 'pheno'
 >>> sorted(SHIPPED)
-['brexanolone_pk', 'pheno']
+['brexanolone_pk', 'hamd', 'pheno']
 """
 
 from __future__ import annotations
@@ -22,11 +27,16 @@ from brexsim.estimation.model import NLMEModel
 
 __all__ = ["SHIPPED", "load_model"]
 
-SHIPPED = ("pheno", "brexanolone_pk")
+SHIPPED = ("pheno", "brexanolone_pk", "hamd")
 
 
-def load_model(spec: str) -> NLMEModel:
-    """The model named ``spec`` (one of :data:`SHIPPED`) or defined in the file ``spec``."""
+def load_model(spec: str, data=None, params=None) -> NLMEModel:  # type: ignore[no-untyped-def]
+    """The model named ``spec`` (one of :data:`SHIPPED`) or defined in the file ``spec``.
+
+    ``data`` (an :class:`~brexsim.estimation.data.EstimationData`) and ``params`` (a parameter
+    set, default the packaged tables) are used by the layer models: ``params`` gives their
+    initial values, ``data`` the dosing patterns of ``hamd``; other models ignore them.
+    """
     if spec == "pheno":
         from brexsim.estimation.models.pheno import model
 
@@ -34,7 +44,11 @@ def load_model(spec: str) -> NLMEModel:
     if spec == "brexanolone_pk":
         from brexsim.estimation.model import from_population_model
 
-        return from_population_model("brexanolone_pk")
+        return from_population_model("brexanolone_pk", params)
+    if spec == "hamd":
+        from brexsim.estimation.models.hamd import make_hamd_model
+
+        return make_hamd_model(data, params)
     path = Path(spec)
     if path.suffix != ".py" or not path.is_file():
         raise input_error("--model", spec, f"one of {list(SHIPPED)} or an existing .py file")
