@@ -60,3 +60,35 @@ def test_flags_outside_studied_range():
 def test_bad_constraint_is_one_error(text):
     with pytest.raises(BrexsimInputError, match="--constraint"):
         parse_constraint(text)
+
+
+def test_label_bound_is_the_sedation_calibration_target():
+    from brexsim.calibration.sedation import TARGETS
+    from brexsim.decision.optimize import get_label_rate
+
+    events, n, source = TARGETS["excessive_sedation.brexanolone"]
+    c = parse_constraint("excessive_sedation_rate <= label")
+    assert c.bound == events / n == get_label_rate("excessive_sedation_rate")[0]
+    assert get_label_rate("excessive_sedation_rate")[1] == source
+    with pytest.raises(BrexsimInputError, match="label"):
+        parse_constraint("loc_rate <= label")
+
+
+def test_picks_are_the_best_feasible_within_each_budget():
+    from brexsim.decision.optimize import get_picks
+
+    t = pd.DataFrame(
+        {
+            "hamd_change_h60": [-5.0, -9.0, -4.0, -6.0, -7.0],
+            "infusion_hours": [24.0, 20.0, 12.0, 36.0, 60.0],
+            "feasible": [True, False, True, True, True],
+        }
+    )
+    picks = get_picks(t, "hamd_change_h60", is_iv=True)
+    assert {k: int(r.name) for k, r in picks.items()} == {
+        "best": 4,
+        "best_within_24h": 0,
+        "best_within_36h": 3,
+    }
+    assert list(get_picks(t, "hamd_change_h60", is_iv=False)) == ["best"]
+    assert get_picks(t.assign(feasible=False), "hamd_change_h60", is_iv=True) == {}

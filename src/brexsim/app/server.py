@@ -16,6 +16,7 @@ import pandas as pd
 from shiny import Inputs, Outputs, Session, module, reactive, render, req, ui
 
 from brexsim.app import logic
+from brexsim.app.decision_ui import decision_server
 from brexsim.app.lactation import lactation_server
 from brexsim.app.logic import LIMITS, PatientSettings, format_error
 from brexsim.app.plots import (
@@ -627,6 +628,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     # ---------------------------------------------------------------- lactation
     lactation_server(input, reg_a, settings, fmt)
+    decision_server(input, session)  # Sensitivity and Shorter-regimen tabs
 
     # ---------------------------------------------------------------- about
     @render.ui

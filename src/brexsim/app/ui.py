@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from shiny import module, ui
 
+from brexsim.app.decision_ui import decision_panels
 from brexsim.app.lactation import lactation_panel
 from brexsim.app.logic import ASSAY_STIMULI, DELTA_STATE_LABELS, HORIZON_H, LIMITS
 from brexsim.dosing import get_preset, get_preset_names
@@ -283,6 +284,7 @@ def app_ui() -> ui.Tag:
             compare_tab,
             population_tab,
             lactation_panel(),
+            *decision_panels(),
             about_tab,
             id="tabs",
         ),

@@ -39,9 +39,14 @@ def run_optimize(
     import pandas as pd
 
     from brexsim.decision import report
-    from brexsim.decision.optimize import get_pareto_front, parse_constraint, recheck, run_study
+    from brexsim.decision.optimize import (
+        get_pareto_front,
+        get_picks,
+        parse_constraint,
+        recheck,
+        run_study,
+    )
     from brexsim.decision.outputs import (
-        OUTPUTS,
         check_outputs,
         compute_patient_outputs,
         get_population,
@@ -96,33 +101,10 @@ def run_optimize(
     ref_name = "zulresso" if sp.is_iv else "zuranolone-50mg"
     ref = get_preset(ref_name)
     refs = pd.DataFrame([{"name": ref_name, **evaluate(ref)}])
-    ok = table[table.feasible]
-    sign = 1.0 if OUTPUTS[objective].better == "lower" else -1.0
-    picks: dict[str, Any] = {}
-    if not ok.empty:
-        picks["best"] = ok.loc[(sign * ok[objective]).idxmin()]
-        for h in (24.0, 36.0) if sp.is_iv else ():
-            within = ok[ok.infusion_hours <= h]
-            if not within.empty:
-                picks[f"best_within_{h:g}h"] = within.loc[(sign * within[objective]).idxmin()]
-    from brexsim.decision.space import make_regimen
+    picks: dict[str, Any] = get_picks(table, objective, sp.is_iv)
+    from brexsim.decision.space import POINT_COLUMNS, make_regimen
 
-    point_cols = [
-        c
-        for c in table.columns
-        if c
-        in (
-            "duration_h",
-            "plateau_rate_ug_per_kg_h",
-            "ramp_steps",
-            "step_h",
-            "start_clock_h",
-            "dose_mg",
-            "days",
-            "timing",
-            "food",
-        )
-    ]
+    point_cols = [c for c in table.columns if c in POINT_COLUMNS]
     regs = {k: make_regimen(sp, row[point_cols].to_dict()) for k, row in picks.items()}
     regs[f"reference {ref_name}"] = ref
     fresh_names = list(
@@ -146,6 +128,7 @@ def run_optimize(
     summary: dict[str, Any] = {
         "objective": objective,
         "constraints": [str(c) for c in cons],
+        "constraints_as_given": list(constraints),
         "space": sp.model_dump(),
         "trials": trials,
         "patients": patients,
@@ -232,7 +215,9 @@ def run_optimize(
 def optimize_command(
     objective: str = typer.Option("hamd_change_h60", "--objective", help="Output to optimise"),
     constraint: list[str] = typer.Option(
-        ["excessive_sedation_rate <= 0.05"], "--constraint", help="'OUTPUT <= X' (repeatable)"
+        ["excessive_sedation_rate <= label"],
+        "--constraint",
+        help="'OUTPUT <= X' (repeatable); X 'label': the label's rate (excessive sedation 5 %)",
     ),
     space: str = typer.Option("shorter-infusion", "--space", help="Space name or SPACE.toml"),
     out: Path = typer.Option(Path("results/optimize"), "--out", help="Output folder"),

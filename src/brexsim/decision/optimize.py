@@ -6,7 +6,9 @@ objectives: the benefit (``objective``, turned into "lower is better" by its
 :class:`~brexsim.decision.outputs.OutputSpec`) and, for infusion spaces, ``infusion_hours``
 (oral spaces: the first constraint's output). Every trial is simulated on the same population
 (common random numbers). Constraints are
-``"output <= value"`` or ``"output >= value"`` on population means.
+``"output <= value"`` or ``"output >= value"`` on population means; ``value`` may be ``label``
+for an output with a label rate (:func:`get_label_rate`: the excessive-sedation rate, 7 of 140
+brexanolone patients = 5 %, the target of ``brexsim calibrate-sedation``).
 
 The Pareto fronts (benefit vs infusion hours among feasible trials; benefit vs the constrained
 risk among all trials) come from the trials table (:func:`get_pareto_front`). Proposed
@@ -32,7 +34,9 @@ from brexsim.errors import input_error
 __all__ = [
     "Constraint",
     "get_flags",
+    "get_label_rate",
     "get_pareto_front",
+    "get_picks",
     "parse_constraint",
     "recheck",
     "run_study",
@@ -45,7 +49,28 @@ STUDIED_MIN_INFUSION_H = 24.0
 LABEL_ORAL_MG = 50.0
 LABEL_ORAL_DAYS = 14
 
-_CONSTRAINT = re.compile(r"^\s*([a-z0-9_]+)\s*(<=|>=)\s*([-+0-9.eE]+)\s*$")
+_CONSTRAINT = re.compile(r"^\s*([a-z0-9_]+)\s*(<=|>=)\s*([-+0-9.eE]+|label)\s*$")
+#: Outputs with a label rate: the calibration target that gives it (brexsim.calibration.sedation).
+_LABEL_TARGETS = {"excessive_sedation_rate": "excessive_sedation.brexanolone"}
+
+
+def get_label_rate(output: str) -> tuple[float, str]:
+    """The label's rate of ``output`` and its source: the sedation calibration's target
+    (:data:`brexsim.calibration.sedation.TARGETS`), so the constraint and the calibration
+    cannot drift apart.
+
+    >>> rate, source = get_label_rate("excessive_sedation_rate")
+    >>> rate, source.split(":")[0]
+    (0.05, 'Zulresso PI section 5.1 (recalled, R)')
+    """
+    if output not in _LABEL_TARGETS:
+        raise input_error(
+            "--constraint", f"{output} <= label", f"'label' only for {sorted(_LABEL_TARGETS)}"
+        )
+    from brexsim.calibration.sedation import TARGETS
+
+    events, n, source = TARGETS[_LABEL_TARGETS[output]]
+    return events / n, source
 
 
 @dataclass(frozen=True)
@@ -65,16 +90,23 @@ class Constraint:
 
 
 def parse_constraint(text: str) -> Constraint:
-    """``"excessive_sedation_rate <= 0.05"`` as a :class:`Constraint`.
+    """``"excessive_sedation_rate <= 0.05"`` as a :class:`Constraint` (``label`` for the
+    number: the label's rate, :func:`get_label_rate`).
 
     >>> parse_constraint("excessive_sedation_rate <= 0.05")
     Constraint(output='excessive_sedation_rate', op='<=', bound=0.05)
+    >>> parse_constraint("excessive_sedation_rate <= label").bound
+    0.05
     """
     m = _CONSTRAINT.match(str(text))
     if not m:
-        raise input_error("--constraint", text, "'OUTPUT <= NUMBER' or 'OUTPUT >= NUMBER'")
+        raise input_error(
+            "--constraint", text, "'OUTPUT <= NUMBER', 'OUTPUT >= NUMBER' or 'OUTPUT <= label'"
+        )
     out, op, num = m.groups()
     check_outputs([out], "--constraint")
+    if num == "label":
+        return Constraint(out, op, get_label_rate(out)[0])
     try:
         bound = float(num)
     except ValueError:
@@ -242,6 +274,28 @@ def get_pareto_front(
     front = d.iloc[keep].sort_values([other, objective], key=lambda s: _sign(s.name) * s)
     front = front.drop_duplicates(subset=[objective, other])
     return [int(i) for i in front.index]
+
+
+def get_picks(table: pd.DataFrame, objective: str, is_iv: bool) -> dict[str, pd.Series]:
+    """The best feasible trial overall (``best``) and, for infusions, within 24 h and 36 h
+    (``best_within_24h``, ``best_within_36h``); a pick with no feasible trial is left out.
+
+    >>> t = pd.DataFrame({"hamd_change_h60": [-5., -4., -6.], "infusion_hours": [24., 12., 60.],
+    ...                   "feasible": [True, True, True]})
+    >>> {k: int(r.name) for k, r in get_picks(t, "hamd_change_h60", True).items()}
+    {'best': 2, 'best_within_24h': 0, 'best_within_36h': 0}
+    """
+    ok = table[table["feasible"]]
+    picks: dict[str, pd.Series] = {}
+    if ok.empty:
+        return picks
+    sign = _sign(objective)
+    picks["best"] = ok.loc[(sign * ok[objective]).idxmin()]
+    for h in (24.0, 36.0) if is_iv else ():
+        within = ok[ok["infusion_hours"] <= h]
+        if not within.empty:
+            picks[f"best_within_{h:g}h"] = within.loc[(sign * within[objective]).idxmin()]
+    return picks
 
 
 def recheck(

@@ -42,7 +42,11 @@ from brexsim.dosing.regimen import (
 )
 from brexsim.errors import input_error
 
-__all__ = ["Space", "get_space_names", "load_space", "make_regimen"]
+__all__ = ["POINT_COLUMNS", "Space", "get_space_names", "load_space", "make_regimen"]
+
+#: The dimensions of a point (infusion, then oral), as they appear in the trials table.
+POINT_COLUMNS = ("duration_h", "plateau_rate_ug_per_kg_h", "ramp_steps", "step_h",
+                 "start_clock_h", "dose_mg", "days", "timing", "food")  # fmt: skip
 
 
 def _check_pair(v: list[float], lo: float, hi: float) -> list[float]:
