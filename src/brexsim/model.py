@@ -143,6 +143,11 @@ def simulate(
         interpolation error, ~1e-3 relative). With grid inputs, ``{"jumps": "regimen"}`` stops
         the solver only at the regimens' rate changes instead of at every grid point.
         ``{"workers": 2}`` solves two chunks at a time on two threads (identical results).
+        ``{"engine": "etd"}``: the fixed-grid exponential integrator
+        (:mod:`brexsim.solve_etd`; several times faster, within 1e-4 of a tight reference in
+        the TNF-α fold change, docs/model/numerics.md) instead of diffrax Tsit5 (default
+        ``"diffrax"``); ``{"rtol": 1e-10, "atol": 1e-13}``: diffrax tolerances (default
+        1e-6 / 1e-9; tight values give the reference solve the accuracy tests use).
     hypothesis : mechanism hypothesis (:mod:`brexsim.hypotheses`): its parameter overlay is
         applied to ``params`` (or to the packaged tables) and, under ``neuroimmune``, each
         patient's immune multipliers load on her innate-immune phenotype. Default ``"gaba"``
@@ -169,6 +174,7 @@ def simulate(
         solve_in_vivo_batch,
         solve_in_vivo_exact_batch,
     )
+    from brexsim.solve_etd import solve_in_vivo_etd_batch, solve_in_vivo_etd_grid_batch
 
     ps = apply_hypothesis(params or load_parameters(), hypothesis)
     pop = _typical_population(seed) if typical else _as_population(patients, seed)
@@ -254,11 +260,20 @@ def simulate(
         "ic50_scale": re.get("infl_ic50_scale"),
         "reprogram_scale": re.get("infl_reprogram_scale"),
     }
+    etd = opts.pop("engine") == "etd"
+    tol = {"rtol": opts.pop("rtol"), "atol": opts.pop("atol")}
     if exact:
         inputs = BrexanoloneInputs.from_regimens(regs, pop.weight_kg, ps, sensitivity, scale=scales)
-        ys, ok = solve_in_vivo_exact_batch(t, inputs, workers=opts["workers"], **common)
+        if etd:
+            ys, ok = solve_in_vivo_etd_batch(t, inputs, workers=opts["workers"], **common)
+        else:
+            ys, ok = solve_in_vivo_exact_batch(t, inputs, workers=opts["workers"], **common, **tol)
+    elif etd:
+        ys, ok = solve_in_vivo_etd_grid_batch(
+            t, grid, plasma_grid, tone_grid, drug, **common, **opts
+        )
     else:
-        ys, ok = solve_in_vivo_batch(t, grid, plasma_grid, tone_grid, drug, **common, **opts)
+        ys, ok = solve_in_vivo_batch(t, grid, plasma_grid, tone_grid, drug, **common, **opts, **tol)
     if not ok.all():
         bad = {int(pop.ids[i]): "in vivo solve did not converge" for i in np.flatnonzero(~ok)}
         raise SolverError(bad)
@@ -401,14 +416,27 @@ def _segment_response_batch(
 def _get_solver_options(
     solver: Mapping[str, Any] | None, regs: tuple[Regimen, ...], drug: str
 ) -> dict[str, Any]:
-    """Options of the in vivo solve from ``solver``: ``inputs`` ("exact" or "grid") plus the
-    keyword arguments of :func:`brexsim.solve.solve_in_vivo_batch` (``jump_times_h``,
-    ``workers``)."""
+    """Options of the in vivo solve from ``solver``: ``inputs`` ("exact" or "grid"), ``engine``
+    ("diffrax" or "etd") plus the keyword arguments of :func:`brexsim.solve.solve_in_vivo_batch`
+    (``jump_times_h``, ``workers``)."""
     opts = dict(solver or {})
-    unknown = set(opts) - {"inputs", "jumps", "workers"}
+    unknown = set(opts) - {"inputs", "jumps", "workers", "engine", "rtol", "atol"}
     if unknown:
-        raise input_error("solver", sorted(unknown), "keys 'inputs', 'jumps' and 'workers'")
+        raise input_error(
+            "solver", sorted(unknown), "keys 'inputs', 'jumps', 'workers', 'engine', 'rtol', 'atol'"
+        )
     out: dict[str, Any] = {}
+    engine = opts.get("engine", "diffrax")
+    if engine not in ("diffrax", "etd"):
+        raise input_error("solver.engine", engine, "'diffrax' (default) or 'etd'")
+    out["engine"] = engine
+    for key, default in (("rtol", 1e-6), ("atol", 1e-9)):  # diffrax tolerances
+        v = opts.get(key, default)
+        if isinstance(v, bool) or not isinstance(v, float | int) or not 0 < v < 1:
+            raise input_error(f"solver.{key}", v, "a number in (0, 1) (diffrax engine only)")
+        if key in opts and engine == "etd":
+            raise input_error(f"solver.{key}", v, "only with engine 'diffrax' (etd: fixed grid)")
+        out[key] = float(v)
     inputs = opts.get("inputs", "exact" if drug == "brexanolone" else "grid")
     if inputs not in ("exact", "grid"):
         raise input_error("solver.inputs", inputs, "'exact' (brexanolone default) or 'grid'")
@@ -418,8 +446,10 @@ def _get_solver_options(
     jumps = opts.get("jumps", "grid")
     if jumps not in ("grid", "regimen"):
         raise input_error("solver.jumps", jumps, "'grid' (default) or 'regimen'")
-    if jumps == "regimen" and inputs == "exact":
-        raise input_error("solver.jumps", jumps, "only with solver.inputs = 'grid'")
+    if jumps == "regimen" and (inputs == "exact" or engine == "etd"):
+        raise input_error(
+            "solver.jumps", jumps, "only with solver.inputs = 'grid' and engine 'diffrax'"
+        )
     if jumps == "regimen":
         out["jump_times_h"] = np.unique([x for r in regs for x in r.jump_times_h])
     workers = opts.get("workers", 1)

@@ -631,6 +631,23 @@ def make_in_vivo_args(
     return {k: jnp.asarray(v, dtype=jnp.float64) for k, v in args.items()}
 
 
+def _interp_columns(x, xp, fp):  # type: ignore[no-untyped-def]
+    """``jnp.stack([jnp.interp(x, xp, fp[:, j]) for j in ...])`` for a scalar ``x`` and a small
+    table, value for value: one interval index (a comparison with every knot instead of a
+    binary-search loop, the same ``searchsorted(side="right")`` count) shared by the columns,
+    then ``jnp.interp``'s own formula."""
+    n = xp.shape[0]
+    i = jnp.clip(jnp.sum(xp <= x), 1, n - 1)
+    df = fp[i] - fp[i - 1]
+    dx = xp[i] - xp[i - 1]
+    delta = x - xp[i - 1]
+    eps = np.spacing(np.finfo(np.float64).eps)
+    dx0 = jnp.abs(dx) <= eps
+    f = jnp.where(dx0, fp[i - 1], fp[i - 1] + (delta / jnp.where(dx0, 1, dx)) * df)
+    f = jnp.where(x < xp[0], fp[0], f)
+    return jnp.where(x > xp[-1], fp[-1], f)
+
+
 def rhs_from_concentration(t, y, conc_total_uM, args):  # type: ignore[no-untyped-def]
     """In vivo right-hand side (per hour) given the total plasma drug concentration (uM).
 
@@ -643,7 +660,7 @@ def rhs_from_concentration(t, y, conc_total_uM, args):  # type: ignore[no-untype
     s = jnp.clip(y[0], 0.0, 1.0)
     ds = args["k_recover_per_h"] * (1.0 - y[0]) - args["k_reprogram_per_h"] * inhib * s
     r = s * (1.0 - inhib)
-    phi = jnp.stack([jnp.interp(r, args["r_grid"], args["phi"][:, j]) for j in range(3)])
+    phi = _interp_columns(r, args["r_grid"], args["phi"])
     dlag = args["klag_per_h"] * (phi - y[1:4])
     prod = (
         args["kout_per_h"]
