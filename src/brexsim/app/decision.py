@@ -221,6 +221,7 @@ def run_app_optimize(
     from brexsim.decision.optimize import (
         get_pareto_front,
         get_picks,
+        get_search_outputs,
         parse_constraint,
         recheck,
         run_study,
@@ -237,17 +238,7 @@ def run_app_optimize(
     if not ok_trials or not 2 <= trials <= APP_SIZES["max_trials"]:
         raise input_error("trials", trials, f"an integer in [2, {APP_SIZES['max_trials']}]")
     pop = get_population(APP_SIZES["patients"], seed)
-    names = list(
-        dict.fromkeys(
-            [
-                objective,
-                "infusion_hours",
-                *(c.output for c in cons),
-                "excessive_sedation_rate",
-                "loc_rate",
-            ]
-        )
-    )
+    names = get_search_outputs(objective, cons)
     done = [0]
     total = trials + 4
 

@@ -42,6 +42,7 @@ def run_optimize(
     from brexsim.decision.optimize import (
         get_pareto_front,
         get_picks,
+        get_search_outputs,
         parse_constraint,
         recheck,
         run_study,
@@ -76,17 +77,7 @@ def run_optimize(
         raise input_error("--trials", trials, "an integer >= 2")
     pop = get_population(patients, seed)
     fresh = get_population(patients, seed + RECHECK_SEED_OFFSET)
-    names = list(
-        dict.fromkeys(
-            [
-                objective,
-                "infusion_hours",
-                *(c.output for c in cons),
-                "excessive_sedation_rate",
-                "loc_rate",
-            ]
-        )
-    )
+    names = get_search_outputs(objective, cons)
     t0 = time.perf_counter()
 
     def evaluate(reg):  # type: ignore[no-untyped-def]

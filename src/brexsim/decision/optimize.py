@@ -37,6 +37,7 @@ __all__ = [
     "get_label_rate",
     "get_pareto_front",
     "get_picks",
+    "get_search_outputs",
     "parse_constraint",
     "recheck",
     "run_study",
@@ -274,6 +275,18 @@ def get_pareto_front(
     front = d.iloc[keep].sort_values([other, objective], key=lambda s: _sign(s.name) * s)
     front = front.drop_duplicates(subset=[objective, other])
     return [int(i) for i in front.index]
+
+
+def get_search_outputs(objective: str, constraints: Sequence[Constraint]) -> list[str]:
+    """The outputs every trial of a search evaluates, in order and without repeats: the
+    objective, the infusion hours, each constrained output, and the two sedation rates the
+    Pareto fronts and the re-check report.
+
+    >>> get_search_outputs("hamd_change_h60", [parse_constraint("loc_rate <= 0.01")])
+    ['hamd_change_h60', 'infusion_hours', 'loc_rate', 'excessive_sedation_rate']
+    """
+    names = [objective, "infusion_hours", *(c.output for c in constraints)]
+    return list(dict.fromkeys([*names, "excessive_sedation_rate", "loc_rate"]))
 
 
 def get_picks(table: pd.DataFrame, objective: str, is_iv: bool) -> dict[str, pd.Series]:
