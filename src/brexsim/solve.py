@@ -22,6 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from brexsim.mechanism import bdnf, tlr
+from brexsim.mechanism._interp import interp_from_index
 
 jax.config.update("jax_enable_x64", True)
 
@@ -52,15 +53,7 @@ def _interp_uniform(x, xp, fp, inv_dx):  # type: ignore[no-untyped-def]
     i = k + 1  # candidate count of knots <= x
     i = jnp.where((i < n) & (xp[jnp.minimum(i, n - 1)] <= x), i + 1, i)
     i = jnp.where((i > 0) & (xp[jnp.maximum(i - 1, 0)] > x), i - 1, i)
-    i = jnp.clip(i, 1, n - 1)
-    df = fp[i] - fp[i - 1]
-    dx = xp[i] - xp[i - 1]
-    delta = x - xp[i - 1]
-    eps = np.spacing(np.finfo(np.float64).eps)
-    dx0 = jnp.abs(dx) <= eps
-    f = jnp.where(dx0, fp[i - 1], fp[i - 1] + (delta / jnp.where(dx0, 1, dx)) * df)
-    f = jnp.where(x < xp[0], fp[0], f)
-    return jnp.where(x > xp[-1], fp[-1], f)
+    return interp_from_index(x, xp, fp, jnp.clip(i, 1, n - 1))
 
 
 def _make_rhs(interp):  # type: ignore[no-untyped-def]

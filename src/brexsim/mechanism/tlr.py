@@ -48,6 +48,7 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import root
 
 from brexsim.errors import input_error
+from brexsim.mechanism._interp import interp_from_index
 from brexsim.params import ParameterSet, load_parameters
 
 jax.config.update("jax_enable_x64", True)
@@ -636,16 +637,7 @@ def _interp_columns(x, xp, fp):  # type: ignore[no-untyped-def]
     table, value for value: one interval index (a comparison with every knot instead of a
     binary-search loop, the same ``searchsorted(side="right")`` count) shared by the columns,
     then ``jnp.interp``'s own formula."""
-    n = xp.shape[0]
-    i = jnp.clip(jnp.sum(xp <= x), 1, n - 1)
-    df = fp[i] - fp[i - 1]
-    dx = xp[i] - xp[i - 1]
-    delta = x - xp[i - 1]
-    eps = np.spacing(np.finfo(np.float64).eps)
-    dx0 = jnp.abs(dx) <= eps
-    f = jnp.where(dx0, fp[i - 1], fp[i - 1] + (delta / jnp.where(dx0, 1, dx)) * df)
-    f = jnp.where(x < xp[0], fp[0], f)
-    return jnp.where(x > xp[-1], fp[-1], f)
+    return interp_from_index(x, xp, fp, jnp.clip(jnp.sum(xp <= x), 1, xp.shape[0] - 1))
 
 
 def rhs_from_concentration(t, y, conc_total_uM, args):  # type: ignore[no-untyped-def]
