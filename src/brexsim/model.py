@@ -24,7 +24,7 @@ import pandas as pd
 from brexsim.dosing.regimen import Regimen
 from brexsim.errors import SolverError, input_error
 from brexsim.params import ParameterSet, load_parameters
-from brexsim.population.virtual import Population, sample_population
+from brexsim.population.virtual import Population, get_typical_population, sample_population
 
 __all__ = ["SimulationResult", "simulate"]
 
@@ -79,26 +79,6 @@ class SimulationResult:
                 )
             )
         return pd.concat(frames, ignore_index=True)
-
-
-def _typical_population(seed: int) -> Population:
-    """One typical patient: 70 kg, baseline HAM-D 28.6, no concomitant medication, every random
-    effect at its typical value (normal etas 0, multipliers 1, no other-AE pause)."""
-    one, zero = np.ones(1), np.zeros(1)
-    effects = {
-        "sedation_background": zero,
-        "sedation_sensitivity": one,
-        "other_ae_interruption": np.zeros(1, dtype=bool),
-        "other_ae_time_fraction": zero,
-        "eta_placebo": zero,
-        "eta_drug": zero,
-        "cns_depressant": np.zeros(1, dtype=bool),
-        "infl_ic50_scale": one,
-        "infl_reprogram_scale": one,
-    }
-    return Population(
-        np.array([0]), np.array([70.0]), np.array([28.6]), np.array([False]), effects, seed
-    )
 
 
 def _as_population(patients: Population | int | None, seed: int) -> Population:
@@ -177,7 +157,7 @@ def simulate(
     from brexsim.solve_etd import solve_in_vivo_etd_batch, solve_in_vivo_etd_grid_batch
 
     ps = apply_hypothesis(params or load_parameters(), hypothesis)
-    pop = _typical_population(seed) if typical else _as_population(patients, seed)
+    pop = get_typical_population(seed) if typical else _as_population(patients, seed)
     pop = apply_phenotype_to_population(pop, ps)
     regs = tuple(regimen) if isinstance(regimen, Sequence) else (regimen,) * pop.n
     if len(regs) != pop.n:

@@ -122,10 +122,10 @@ def test_grid_engine_differs_by_its_input_grid(zulresso_pair):
 
 def test_patient_parameters_change_the_sbml_model_as_in_brexsim():
     """A 52-kg patient with a 2x IC50, slower reprogramming and her own HAM-D effects."""
-    from brexsim.model import _typical_population
+    from brexsim.population import get_typical_population
 
     reg = get_preset("study1-brx60")
-    typ = _typical_population(0)
+    typ = get_typical_population(0)
     eff = dict(typ.random_effects)
     patient = {
         "weight_kg": 52.0,

@@ -383,9 +383,9 @@ class PatientSettings:
 def make_population(settings: PatientSettings, seed: int = 0):  # type: ignore[no-untyped-def]
     """One patient with the settings' covariates; every random effect at its typical value
     (the model's typical patient, ``brexsim.model.simulate(typical=True)``)."""
-    from brexsim.model import _typical_population
+    from brexsim.population import get_typical_population
 
-    pop = _typical_population(seed)
+    pop = get_typical_population(seed)
     effects = dict(pop.random_effects)
     effects["sedation_sensitivity"] = np.array([settings.sedation_sensitivity])
     effects["cns_depressant"] = np.array([settings.cns_depressant])

@@ -32,7 +32,7 @@ from brexsim.cli._outputs import fail_figure, run_with_figures
 from brexsim.errors import input_error
 
 #: Body weight when neither --weight-kg nor a NONMEM WT is given, kg: the typical patient of
-#: the model (brexsim.model._typical_population, the 70-kg reference of the calibrations).
+#: the model (brexsim.population.get_typical_population, the 70-kg reference of the calibrations).
 DEFAULT_WEIGHT_KG = 70.0
 #: Most output points of one simulation (horizon / dt-h + 1): bounds memory (the long
 #: timeseries table has 7 rows per point, about 50 bytes each: ~0.7 GB at this bound).
@@ -261,9 +261,10 @@ def _simulate_layers(reg, weight_kg: float, ps, hypothesis: str = "gaba"):  # ty
     import numpy as np
 
     from brexsim.dosing import get_preset
-    from brexsim.model import _typical_population, simulate
+    from brexsim.model import simulate
+    from brexsim.population import get_typical_population
 
-    pop = _typical_population(0)
+    pop = get_typical_population(0)
     pop = _replace(pop, weight_kg=np.array([float(weight_kg)]))
     t = np.arange(0.0, reg.end_of_treatment_h + 720.0 + 0.5, 1.0)
     drug = simulate(reg, pop, times_h=t, params=ps, hypothesis=hypothesis)

@@ -3,8 +3,15 @@
 from brexsim.population.virtual import (
     Population,
     get_patient_rng,
+    get_typical_population,
     sample_covariates,
     sample_population,
 )
 
-__all__ = ["Population", "get_patient_rng", "sample_covariates", "sample_population"]
+__all__ = [
+    "Population",
+    "get_patient_rng",
+    "get_typical_population",
+    "sample_covariates",
+    "sample_population",
+]

@@ -156,3 +156,34 @@ def sample_population(
         seed=int(seed),
         covariates=sample_special_covariates(ids, seed, covariate_shares),
     )
+
+
+def get_typical_population(seed: int = 0) -> Population:
+    """One typical patient: 70 kg, baseline HAM-D 28.6, no concomitant medication, every random
+    effect at its typical value (normal etas 0, multipliers 1, no other-AE pause).
+
+    Parameters
+    ----------
+    seed : int, recorded on the population (nothing is drawn)
+
+    Examples
+    --------
+    >>> pop = get_typical_population()
+    >>> pop.n, float(pop.weight_kg[0]), float(pop.hamd_baseline[0])
+    (1, 70.0, 28.6)
+    """
+    one, zero = np.ones(1), np.zeros(1)
+    effects = {
+        "sedation_background": zero,
+        "sedation_sensitivity": one,
+        "other_ae_interruption": np.zeros(1, dtype=bool),
+        "other_ae_time_fraction": zero,
+        "eta_placebo": zero,
+        "eta_drug": zero,
+        "cns_depressant": np.zeros(1, dtype=bool),
+        "infl_ic50_scale": one,
+        "infl_reprogram_scale": one,
+    }
+    return Population(
+        np.array([0]), np.array([70.0]), np.array([28.6]), np.array([False]), effects, seed
+    )
