@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from brexsim.comparison.power import make_joint_models, make_replicate_frame
 from brexsim.errors import BrexsimInputError
 from brexsim.estimation.data import frame_to_data
 from brexsim.estimation.fitting import fit_model
 from brexsim.estimation.focei import make_evaluator, rebind_data
 from brexsim.estimation.model import NLMEModel, Parameter, residual_variance
 from brexsim.estimation.simulate import simulate_data
-from brexsim.hypotheses.power import make_joint_models, make_replicate_frame
 
 
 def _frame(n: int, seed: int) -> pd.DataFrame:

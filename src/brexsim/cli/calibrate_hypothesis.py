@@ -14,10 +14,10 @@ def calibrate_hypothesis_command(
     replicates: int = typer.Option(200, "--replicates", min=20, help="Balan replicate studies."),
     seed: int = typer.Option(2023, "--seed", help="Seed of the Balan replicates."),
 ) -> None:
-    """Calibrate a hypothesis overlay on the shared targets (brexsim.hypotheses.calibrate)."""
+    """Calibrate a hypothesis overlay on the shared targets (brexsim.comparison.calibrate)."""
 
     def _run() -> None:
-        from brexsim.hypotheses.calibrate import calibrate_hypothesis
+        from brexsim.comparison.calibrate import calibrate_hypothesis
 
         values = calibrate_hypothesis(name, write=not dry_run, replicates=replicates, seed=seed)
         for k, v in values.items():

@@ -70,15 +70,15 @@ def run_compare(
 
     from brexsim.analysis.report import figure_to_png
     from brexsim.cli.validate import run_validate
-    from brexsim.errors import input_error
-    from brexsim.hypotheses import get_hypothesis
-    from brexsim.hypotheses.compare import get_divergent_predictions, simulate_hypothesis_cohort
-    from brexsim.hypotheses.power import (
+    from brexsim.comparison.compare import get_divergent_predictions, simulate_hypothesis_cohort
+    from brexsim.comparison.power import (
         POOL_FACTOR,
         get_correlation_power,
         get_discrimination_power,
     )
-    from brexsim.hypotheses.report import build_compare_html, get_record_table, plot_power_curves
+    from brexsim.comparison.report import build_compare_html, get_record_table, plot_power_curves
+    from brexsim.errors import input_error
+    from brexsim.hypotheses import get_hypothesis
     from brexsim.io.outputs import atomic_output_dir, check_output_dir, draw_figures, write_json
     from brexsim.params import load_parameters
     from brexsim.provenance import make_provenance

@@ -78,7 +78,7 @@ def build_sbml_document(
     m.setSubstanceUnits(bl.unit("ug"))
     m.setExtentUnits(bl.unit("ug"))
     m.setVolumeUnits(bl.unit("L"))
-    from brexsim import __version__
+    from brexsim._version import __version__
 
     bl._notes(
         m,

@@ -42,10 +42,10 @@ def get_checkpoint_key(spec: Any, params_hash: str, chunk: int, block: int) -> s
     >>> a == get_checkpoint_key(load_trial_spec("study1"), "h", 64, 64), len(a)
     (False, 16)
     """
-    import brexsim
+    from brexsim._version import __version__
 
     parts = (
-        brexsim.__version__,
+        __version__,
         params_hash,
         int(chunk),
         int(block),

@@ -9,16 +9,16 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from brexsim.errors import BrexsimInputError
-from brexsim.hypotheses.compare import get_divergent_predictions, simulate_hypothesis_cohort
-from brexsim.hypotheses.power import (
+from brexsim.comparison.compare import get_divergent_predictions, simulate_hypothesis_cohort
+from brexsim.comparison.power import (
     CHI2_1DF_95,
     get_correlation_power,
     get_discrimination_power,
     make_joint_models,
     make_replicate_frame,
 )
-from brexsim.hypotheses.report import get_record_table, plot_power_curves
+from brexsim.comparison.report import get_record_table, plot_power_curves
+from brexsim.errors import BrexsimInputError
 
 
 def _synthetic(rho: float, n: int = 120, seed: int = 0) -> pd.DataFrame:
@@ -145,7 +145,7 @@ def test_cli_writes_every_output(tmp_path, cohorts, monkeypatch):
         (val / h / "validation.json").write_text(
             json.dumps({"records": recs, "provenance": {"hypothesis": h}})
         )
-    from brexsim.hypotheses import compare
+    from brexsim.comparison import compare
 
     monkeypatch.setattr(  # reuse the module's cohorts (the CLI's own simulation is tested above)
         compare, "simulate_hypothesis_cohort",

@@ -2,7 +2,7 @@
 comparison by the estimation engine, against the number of patients.
 
 A replicate study draws ``n`` patients without replacement from a hypothesis's simulated drug
-arm (:func:`brexsim.hypotheses.compare.simulate_hypothesis_cohort`) and measures each one as a
+arm (:func:`brexsim.comparison.compare.simulate_hypothesis_cohort`) and measures each one as a
 Balan-like study would: plasma TNF-α before and at 24 h and 60 h with the Balan assay noise
 (log-SD ``s`` per measured value, :func:`get_assay_log_sd`, so a log fold carries the shared
 baseline error), and the observed HAM-D-17 changes at day 7 and day 30.
