@@ -142,7 +142,7 @@ def test_bad_solver_options():
 
 def test_batched_brexanolone_pk_is_simulate_pk_bit_for_bit():
     from brexsim.dosing import interrupt
-    from brexsim.model import _simulate_brexanolone_pk_groups
+    from brexsim.model.pk_batch import _simulate_brexanolone_pk_groups
     from brexsim.params import load_parameters
     from brexsim.pk import simulate_pk
 

@@ -53,17 +53,17 @@ def _expected_cmax(regimen) -> float:  # type: ignore[no-untyped-def]
 def server() -> Iterator[dict]:
     import uvicorn
 
-    from brexsim.app import create_app, logic
+    from brexsim.app import create_app, population_run, warmup
 
     gate = threading.Event()
 
     def gated_warmup() -> None:  # hold the warm-up so the test sees the warming-up state
         gate.wait(300)
-        logic._warm_single()
+        warmup._warm_single()
 
-    old_warmup, old_chunk = logic.WARMUP, logic.POPULATION_CHUNK
-    logic.WARMUP = logic.WarmUp(single=gated_warmup)
-    logic.POPULATION_CHUNK = 1  # small populations reuse the one-patient compiled model
+    old_warmup, old_chunk = warmup.WARMUP, population_run.POPULATION_CHUNK
+    warmup.WARMUP = warmup.WarmUp(single=gated_warmup)
+    population_run.POPULATION_CHUNK = 1  # small populations reuse the one-patient compiled model
     port = _free_port()
     srv = uvicorn.Server(
         uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
@@ -79,7 +79,7 @@ def server() -> Iterator[dict]:
     finally:
         srv.should_exit = True
         thread.join(15)
-        logic.WARMUP, logic.POPULATION_CHUNK = old_warmup, old_chunk
+        warmup.WARMUP, population_run.POPULATION_CHUNK = old_warmup, old_chunk
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from brexsim.app import lactation as lact
 from brexsim.app.logic import PatientSettings, to_bytes
 from brexsim.app.plots import figure_png
-from brexsim.app.server import _guarded
+from brexsim.app.server_common import _guarded
 from brexsim.dosing import get_preset
 from brexsim.errors import BrexsimInputError
 from brexsim.params import load_parameters

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from brexsim.app import logic as lg
-from brexsim.app.server import _as_int, _clean_cell, _guarded
+from brexsim.app import population_run as pr
+from brexsim.app.server_common import _as_int, _clean_cell, _guarded
 from brexsim.dosing import get_preset, interrupt
 from brexsim.errors import BrexsimInputError
 from brexsim.pk import get_default_times, get_exposure_summary, simulate_pk
@@ -323,7 +324,7 @@ def test_figures_render(zulresso_run: lg.PatientRun) -> None:
 def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Population blocks of one patient: reuses the one-patient compiled model (fast); the
     64-patient block is exercised by the slow test below."""
-    monkeypatch.setattr(lg, "POPULATION_CHUNK", 1)
+    monkeypatch.setattr(pr, "POPULATION_CHUNK", 1)
 
 
 def test_population_small_run_with_progress(small_blocks: None) -> None:
@@ -352,11 +353,11 @@ def test_population_caps(n: object, seed: object) -> None:
 def test_population_blocks_do_not_change_patients() -> None:
     """70 patients in blocks of 64 (padded) give each patient the one-patient-block result."""
     big = lg.run_population(get_preset("zulresso"), 70, seed=3, placebo=False)
-    lg.POPULATION_CHUNK, old = 1, lg.POPULATION_CHUNK
+    pr.POPULATION_CHUNK, old = 1, pr.POPULATION_CHUNK
     try:
         one = lg.run_population(get_preset("zulresso"), 70, seed=3, placebo=False)
     finally:
-        lg.POPULATION_CHUNK = old
+        pr.POPULATION_CHUNK = old
     a, b = lg.get_population_frames(big)[0], lg.get_population_frames(one)[0]
     pd.testing.assert_frame_equal(a, b, rtol=1e-6)
 

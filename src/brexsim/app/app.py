@@ -75,7 +75,7 @@ def serve(host: str = "127.0.0.1", port: int = 8050, warm: bool = True, log_leve
     """Serve the app with uvicorn until interrupted; compile the model once listening."""
     import uvicorn
 
-    from brexsim.app.logic import WARMUP
+    from brexsim.app.warmup import WARMUP
 
     host, port = check_address(host, port)
     config = uvicorn.Config(

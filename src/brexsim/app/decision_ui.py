@@ -183,7 +183,7 @@ def _tab_server(input: Any, session: Any, prefix: str, start: Any, kind: str) ->
     from shiny import reactive, ui
 
     from brexsim.app import decision_files as files
-    from brexsim.app.server import _guarded
+    from brexsim.app.server_common import _guarded
 
     def load(name: str) -> Any:
         path = files.resolve_result_dir(name, kind)
@@ -269,7 +269,7 @@ def decision_server(input: Any, session: Any) -> None:
     """Register both tabs' outputs in the running session (call from the server function)."""
     from shiny import render, req
 
-    from brexsim.app.server import _as_int, _error_box
+    from brexsim.app.server_common import _as_int, _error_box
 
     def sens_args() -> tuple[Any, ...]:
         return (

@@ -239,7 +239,7 @@ def lactation_server(input: Any, reg_calc: Any, settings_calc: Any, fmt: Any) ->
 
     from brexsim.app.logic import to_bytes
     from brexsim.app.plots import figure_png
-    from brexsim.app.server import _error_box, _guarded
+    from brexsim.app.server_common import _error_box, _guarded
 
     @reactive.calc
     def lactation() -> tuple[Any, str | None]:

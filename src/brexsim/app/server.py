@@ -9,26 +9,24 @@ report progress through a polled value.
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 import pandas as pd
-from shiny import Inputs, Outputs, Session, module, reactive, render, req, ui
+from shiny import Inputs, Outputs, Session, reactive, render, req, ui
 
-from brexsim.app import logic
+from brexsim.app import logic, warmup
 from brexsim.app.decision_ui import decision_server
 from brexsim.app.lactation import lactation_server
-from brexsim.app.logic import LIMITS, PatientSettings, format_error
+from brexsim.app.logic import LIMITS, PatientSettings
 from brexsim.app.plots import (
     figure_png,
     plot_assay,
     plot_compare,
     plot_patient,
-    plot_population,
 )
-from brexsim.dosing import get_preset_names
-from brexsim.errors import BrexsimInputError, input_error
-from brexsim.hypotheses import apply_hypothesis
+from brexsim.app.server_common import _error_box, _guarded
+from brexsim.app.server_population import population_server
+from brexsim.app.server_regimen import regimen_editor_server
 from brexsim.params import load_parameters
 
 __all__ = ["regimen_editor_server", "server"]
@@ -36,170 +34,23 @@ __all__ = ["regimen_editor_server", "server"]
 log = logging.getLogger("brexsim.app")
 
 
-def _guarded(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, str | None]:
-    """``(value, None)`` or ``(None, message)``; never raises for bad input or model failure."""
-    try:
-        return fn(*args, **kwargs), None
-    except BrexsimInputError as exc:
-        return None, format_error(exc)
-    except Exception as exc:
-        log.exception("brexsim app: %s failed", getattr(fn, "__name__", "call"))
-        return None, format_error(exc)
-
-
-def _error_box(msg: str | None) -> Any:
-    return ui.div(msg, class_="brexsim-error", role="alert") if msg else None
-
-
-def _clean_cell(value: Any) -> str:
-    """A table cell as the user typed it, trimmed and capped (parsed later, never executed)."""
-    text = "" if value is None else str(value).strip()
-    return text[: int(LIMITS["max_cell_chars"]) + 1]
-
-
-def _as_int(value: Any, field: str) -> int:
-    if isinstance(value, bool) or value is None:
-        raise input_error(field, value, "a whole number")
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise input_error(field, value, "a whole number") from None
-    if not x.is_integer():
-        raise input_error(field, value, "a whole number")
-    return int(x)
-
-
-def _grid(frame: pd.DataFrame) -> render.DataGrid:
-    return render.DataGrid(frame, editable=True, summary=False, width="100%")
-
-
-@module.server
-def regimen_editor_server(
-    input: Inputs, output: Outputs, session: Session, default_preset: str
-) -> Any:
-    """Editor tables and preset loading; returns a calc giving ``(Regimen | None, message)``."""
-    names = tuple(get_preset_names())
-    first = logic.get_preset_tables(default_preset)
-    drug = reactive.value(first.drug)
-    seg_v = reactive.value(first.segments)
-    oral_v = reactive.value(first.oral)
-    int_v = reactive.value(first.interruptions)
-    row_message = reactive.value("")
-
-    @reactive.effect
-    @reactive.event(input.preset, ignore_init=True)
-    def _load_preset() -> None:
-        name = input.preset()
-        if name not in names:
-            row_message.set(format_error(input_error("preset", name, f"one of {list(names)}")))
-            return
-        tb = logic.get_preset_tables(name)
-        drug.set(tb.drug)
-        seg_v.set(tb.segments)
-        oral_v.set(tb.oral)
-        int_v.set(tb.interruptions)
-        row_message.set("")
-        ui.update_numeric("start_clock_h", value=tb.start_clock_h)
-
-    @render.data_frame
-    def segments() -> render.DataGrid:
-        return _grid(seg_v())
-
-    @render.data_frame
-    def oral() -> render.DataGrid:
-        return _grid(oral_v())
-
-    @render.data_frame
-    def interruptions() -> render.DataGrid:
-        return _grid(int_v())
-
-    for grid in (segments, oral, interruptions):
-        grid.set_patch_fn(lambda *, patch: _clean_cell(patch["value"]))
-
-    def view(grid: Any, fallback: pd.DataFrame) -> pd.DataFrame:
-        try:
-            v = grid.data_view()
-        except Exception:  # not rendered yet (hidden table): the stored frame is current
-            return fallback
-        return v if isinstance(v, pd.DataFrame) else fallback
-
-    def edit_rows(grid: Any, value: Any, kind: str, add: bool) -> None:
-        with reactive.isolate():
-            current = view(grid, value())
-        try:
-            new = logic.add_table_row(current, kind) if add else logic.remove_table_row(current)
-        except BrexsimInputError as exc:
-            row_message.set(format_error(exc))
-            return
-        row_message.set("")
-        value.set(new.reset_index(drop=True))
-
-    @reactive.effect
-    @reactive.event(input.add_segment)
-    def _add_segment() -> None:
-        edit_rows(segments, seg_v, "segments", True)
-
-    @reactive.effect
-    @reactive.event(input.remove_segment)
-    def _remove_segment() -> None:
-        edit_rows(segments, seg_v, "segments", False)
-
-    @reactive.effect
-    @reactive.event(input.add_dose)
-    def _add_dose() -> None:
-        edit_rows(oral, oral_v, "oral", True)
-
-    @reactive.effect
-    @reactive.event(input.remove_dose)
-    def _remove_dose() -> None:
-        edit_rows(oral, oral_v, "oral", False)
-
-    @reactive.effect
-    @reactive.event(input.add_interruption)
-    def _add_interruption() -> None:
-        edit_rows(interruptions, int_v, "interruptions", True)
-
-    @reactive.effect
-    @reactive.event(input.remove_interruption)
-    def _remove_interruption() -> None:
-        edit_rows(interruptions, int_v, "interruptions", False)
-
-    @reactive.calc
-    def regimen() -> tuple[Any, str | None]:
-        d = drug()
-        iv = d == "brexanolone"
-        seg = view(segments, seg_v()) if iv else seg_v()
-        ints = view(interruptions, int_v()) if iv else int_v().iloc[0:0]
-        ora = oral_v() if iv else view(oral, oral_v())
-        return _guarded(
-            logic.build_regimen, d, seg, ora, ints, input.start_clock_h(), name=input.preset()
-        )
-
-    @render.ui
-    def message() -> Any:
-        msg = row_message() or regimen()[1]
-        return _error_box(msg)
-
-    return regimen
-
-
 def server(input: Inputs, output: Outputs, session: Session) -> None:
     """The app's server function (one call per browser session)."""
-    logic.WARMUP.start()
+    warmup.WARMUP.start()
     reg_a = regimen_editor_server("a", "zulresso")
     reg_b = regimen_editor_server("b", "zuranolone-50mg")
 
-    @reactive.poll(lambda: (logic.WARMUP.state, logic.WARMUP.message), 0.5)
+    @reactive.poll(lambda: (warmup.WARMUP.state, warmup.WARMUP.message), 0.5)
     def warm_status() -> tuple[str, str]:
-        return logic.WARMUP.state, logic.WARMUP.message
+        return warmup.WARMUP.state, warmup.WARMUP.message
 
-    @reactive.poll(lambda: logic.WARMUP.ready.is_set(), 0.5)
+    @reactive.poll(lambda: warmup.WARMUP.ready.is_set(), 0.5)
     def single_ready() -> bool:
-        return logic.WARMUP.ready.is_set()
+        return warmup.WARMUP.ready.is_set()
 
-    @reactive.poll(lambda: logic.WARMUP.population_ready.is_set(), 0.5)
+    @reactive.poll(lambda: warmup.WARMUP.population_ready.is_set(), 0.5)
     def population_ready() -> bool:
-        return logic.WARMUP.population_ready.is_set()
+        return warmup.WARMUP.population_ready.is_set()
 
     def fmt() -> str:
         f = input.download_format()
@@ -445,186 +296,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         yield figure_png(plot_compare(need_run(run_a), need_run(run_b)))
 
     # ---------------------------------------------------------------- population
-    job: dict[str, Any] = {"thread": None, "cancel": threading.Event()}
-    job_lock = threading.Lock()
-    running = reactive.value(False)
-    pop_result = reactive.value(None)
-    pop_msg = reactive.value("")
-    pop_prog = reactive.value((0.0, ""))
-
-    def _set_progress(frac: float, text: str) -> None:
-        with job_lock:
-            job["progress"] = (float(frac), text)
-
-    @reactive.effect
-    def _warm_population_on_tab() -> None:
-        if input.tabs() == "Population":
-            logic.WARMUP.start_population()
-
-    @reactive.effect
-    @reactive.event(input.pop_run)
-    def _start_population() -> None:
-        if running():
-            pop_msg.set("A population run is already in progress in this window.")
-            return
-        reg, err = reg_a()
-        s, err2 = settings()
-        try:
-            if err or err2:
-                raise input_error("regimen A / patient", "invalid", err or err2 or "")
-            n = _as_int(input.pop_n(), "patients per arm")
-            seed = _as_int(input.pop_seed(), "seed")
-            logic._check_population_args(n, seed)
-        except BrexsimInputError as exc:
-            pop_msg.set(format_error(exc))
-            return
-        if not logic.POPULATION_LOCK.acquire(blocking=False):
-            pop_msg.set(
-                "Another population run is in progress on this server; try again when "
-                "it has finished."
-            )
-            return
-        cancel = threading.Event()
-        placebo = bool(input.pop_placebo())
-        pk_iiv = bool(input.pop_pk_iiv())
-        hyp_params = apply_hypothesis(load_parameters(), str(input.pop_hypothesis()))
-        with job_lock:
-            job.update(
-                cancel=cancel, progress=(0.0, "starting"), result=None, error=None, done=False
-            )
-
-        def work() -> None:
-            try:
-                res = logic.run_population(
-                    reg,
-                    n,
-                    seed,
-                    s.sensitivity,
-                    placebo,
-                    progress=_set_progress,
-                    cancel=cancel,
-                    params=hyp_params,
-                    pk_variability=pk_iiv,
-                )
-                with job_lock:
-                    job["result"] = res
-            except BrexsimInputError as exc:
-                with job_lock:
-                    job["error"] = (
-                        "Population run cancelled." if cancel.is_set() else format_error(exc)
-                    )
-            except Exception as exc:
-                log.exception("brexsim app: population run failed")
-                with job_lock:
-                    job["error"] = format_error(exc)
-            finally:
-                logic.POPULATION_LOCK.release()
-                with job_lock:
-                    job["done"] = True
-
-        t = threading.Thread(target=work, name="brexsim-population", daemon=True)
-        job["thread"] = t
-        pop_msg.set(
-            ""
-            if population_ready()
-            else "The population model is still compiling; the run starts after it."
-        )
-        pop_prog.set((0.0, "starting"))
-        running.set(True)
-        t.start()
-
-    @reactive.effect
-    @reactive.event(input.pop_cancel)
-    def _cancel_population() -> None:
-        job["cancel"].set()
-
-    session.on_ended(lambda: job["cancel"].set())
-
-    @reactive.effect
-    def _watch_population() -> None:
-        if not running():
-            return
-        reactive.invalidate_later(0.4)
-        with job_lock:
-            prog, done, res, err = job["progress"], job["done"], job["result"], job["error"]
-        pop_prog.set(prog)
-        if done:
-            running.set(False)
-            if res is not None:
-                pop_result.set(res)
-                pop_msg.set("")
-            if err:
-                pop_msg.set(err)
-
-    @render.ui
-    def pop_message() -> Any:
-        msg = pop_msg()
-        if not msg:
-            return None
-        if msg.startswith("The population model is still compiling"):
-            return ui.div(msg, class_="brexsim-note")
-        return _error_box(msg)
-
-    @render.ui
-    def pop_progress() -> Any:
-        frac, text = pop_prog()
-        res = pop_result()
-        if running():
-            pct = round(100 * frac)
-            return ui.div(
-                ui.div(
-                    ui.div(
-                        f"{pct} %",
-                        class_="progress-bar progress-bar-striped progress-bar-animated",
-                        role="progressbar",
-                        style=f"width: {max(pct, 3)}%",
-                        aria_valuenow=str(pct),
-                        aria_valuemin="0",
-                        aria_valuemax="100",
-                    ),
-                    class_="progress",
-                    style="height: 1.4rem",
-                ),
-                ui.div(f"Running: {text}", class_="brexsim-note"),
-                id="pop-progress",
-            )
-        if res is not None:
-            return ui.div(
-                f"Done: {res.n} patients per arm in {res.elapsed_s:.1f} s (seed {res.seed}).",
-                class_="brexsim-note",
-                id="pop-progress",
-            )
-        return None
-
-    @render.data_frame
-    def pop_rates() -> Any:
-        res = pop_result()
-        req(res is not None)
-        return render.DataGrid(res.rates.round(1), summary=False, width="100%")
-
-    @render.plot(alt="Population percentiles")
-    def pop_plot() -> Any:
-        res = pop_result()
-        req(res is not None)
-        return plot_population(res)
-
-    @render.download_button(filename=lambda: f"brexsim_population_patients.{fmt()}")
-    def download_pop_patients() -> Any:
-        res = pop_result()
-        req(res is not None)
-        yield logic.to_bytes(logic.get_population_frames(res)[0], fmt())
-
-    @render.download_button(filename=lambda: f"brexsim_population_percentiles.{fmt()}")
-    def download_pop_percentiles() -> Any:
-        res = pop_result()
-        req(res is not None)
-        yield logic.to_bytes(logic.get_population_frames(res)[1], fmt())
-
-    @render.download_button(filename="brexsim_population.png")
-    def download_pop_png() -> Any:
-        res = pop_result()
-        req(res is not None)
-        yield figure_png(plot_population(res))
+    population_server(input, session, reg_a, settings, fmt, population_ready)
 
     # ---------------------------------------------------------------- lactation
     lactation_server(input, reg_a, settings, fmt)
@@ -634,6 +306,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     @render.ui
     def about() -> Any:
         from brexsim._version import __version__
+
         return ui.div(
             ui.h5("brexsim regimen explorer"),
             ui.p(

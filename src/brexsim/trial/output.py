@@ -311,7 +311,7 @@ def _build_summary(  # type: ignore[no-untyped-def]
 
 def _write_report(folder: Path, run: TrialRun, summary: dict[str, Any], prov: dict) -> Path:
     """``report.html`` in ``folder``, embedding the figures drawn there before it."""
-    from brexsim.analysis.report import render_html_report
+    from brexsim.io.html import render_html_report
 
     spec = run.spec
     primary = summary["primary_visit_h"]

@@ -4,7 +4,6 @@ plots (split from ``report``; see the package docstring).
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,19 +13,6 @@ from matplotlib.figure import Figure
 
 from brexsim.analysis.data import HAMD_ANALYTE
 from brexsim.analysis.stats import get_change_matrix
-
-
-def figure_to_png(fig: Figure, dpi: int = 110) -> bytes:
-    """PNG bytes of a figure.
-
-    Examples
-    --------
-    >>> figure_to_png(Figure(figsize=(1, 1)))[:4]
-    b'\\x89PNG'
-    """
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    return buf.getvalue()
 
 
 def plot_forest(table: pd.DataFrame, alpha: float = 0.05) -> Figure:
