@@ -6,6 +6,7 @@ import ipaddress
 import re
 import threading
 import time
+from pathlib import Path
 
 from shiny import App
 
@@ -16,8 +17,12 @@ __all__ = ["create_app", "serve"]
 _HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
 
 
-def create_app() -> App:
+def create_app(params_file: str | Path | None = None) -> App:
     """The brexsim regimen explorer as a Shiny (ASGI) app.
+
+    ``params_file``: a parameter overlay file (e.g. ``brexsim fit``'s ``fitted_parameters.toml``)
+    that every tab of this process uses after the packaged tables and the chosen hypothesis
+    (:func:`brexsim.app.common.set_parameter_file`); checked now, before anything is served.
 
     The model compiles in a background thread when the first browser session starts (or right
     after :func:`serve` starts listening), so the page answers at once with a "warming up"
@@ -26,9 +31,11 @@ def create_app() -> App:
     >>> type(create_app()).__name__
     'App'
     """
+    from brexsim.app.common import set_parameter_file
     from brexsim.app.server import server
     from brexsim.app.ui import app_ui
 
+    set_parameter_file(params_file)
     return App(app_ui(), server)
 
 
@@ -71,15 +78,26 @@ def is_local_host(host: str) -> bool:
         return False
 
 
-def serve(host: str = "127.0.0.1", port: int = 8050, warm: bool = True, log_level: str = "warning"):  # type: ignore[no-untyped-def]
-    """Serve the app with uvicorn until interrupted; compile the model once listening."""
+def serve(  # type: ignore[no-untyped-def]
+    host: str = "127.0.0.1",
+    port: int = 8050,
+    warm: bool = True,
+    log_level: str = "warning",
+    params_file: str | Path | None = None,
+):
+    """Serve the app with uvicorn until interrupted; compile the model once listening.
+    ``params_file``: see :func:`create_app`."""
     import uvicorn
 
     from brexsim.app.warmup import WARMUP
 
     host, port = check_address(host, port)
     config = uvicorn.Config(
-        create_app(), host=host, port=port, log_level=log_level, ws_max_size=4 * 1024 * 1024
+        create_app(params_file),
+        host=host,
+        port=port,
+        log_level=log_level,
+        ws_max_size=4 * 1024 * 1024,
     )
     server = uvicorn.Server(config)
 

@@ -1,6 +1,7 @@
 """Shared pieces of the web app's logic, free of Shiny: the model grids, the caps that keep one
 request short (:data:`LIMITS`), the fixed choice lists and table columns, the one-line error
-message and the download bytes.
+message, the download bytes, and the parameter set every tab uses (:func:`get_app_parameters`:
+the packaged tables, the chosen hypothesis, then the ``brexsim app --params FILE`` overlay).
 
 Sizes are capped so that one request stays short: schedules end by day 28, the model runs on a
 fixed 45-day grid (one compiled shape), populations have at most 1000 patients.
@@ -8,12 +9,15 @@ fixed 45-day grid (one compiled shape), populations have at most 1000 patients.
 
 from __future__ import annotations
 
+import functools
 import io
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from brexsim.errors import BrexsimInputError, input_error
+from brexsim.params import ParameterSet
 
 __all__ = [
     "ASSAY_STIMULI",
@@ -26,8 +30,58 @@ __all__ = [
     "SEGMENT_COLUMNS",
     "TIMES_H",
     "format_error",
+    "get_app_parameters",
+    "get_parameter_file",
+    "set_parameter_file",
     "to_bytes",
 ]
+
+#: The ``--params`` overlay file of this server process (None: the packaged tables only).
+_PARAMETER_FILE: list[Path | None] = [None]
+
+
+def set_parameter_file(path: str | Path | None) -> None:
+    """Use the parameter overlay file ``path`` (e.g. ``brexsim fit``'s
+    ``fitted_parameters.toml``) in every tab of this server process; ``None``: the packaged
+    tables. The file is read and checked against the tables now, so a bad file fails before the
+    server starts (:class:`brexsim.errors.BrexsimInputError` naming the file and row).
+
+    >>> set_parameter_file(None); get_parameter_file() is None
+    True
+    """
+    _load.cache_clear()  # a file edited since is read again
+    if path is not None:
+        path = Path(path)
+        _load("gaba", path)  # raises on a bad file
+    _PARAMETER_FILE[0] = path
+
+
+def get_parameter_file() -> Path | None:
+    """The overlay file set by :func:`set_parameter_file` (None: none)."""
+    return _PARAMETER_FILE[0]
+
+
+def get_app_parameters(hypothesis: str = "gaba") -> ParameterSet:
+    """The parameter set of the app: the packaged tables, the ``hypothesis`` overlay
+    (:mod:`brexsim.hypotheses`), then the ``--params`` file if one is set, in the order of
+    ``brexsim simulate --hypothesis H --params FILE``.
+
+    >>> from brexsim.params import load_parameters
+    >>> get_app_parameters().hash == load_parameters().hash  # no file, hypothesis gaba
+    True
+    """
+    return _load(hypothesis, _PARAMETER_FILE[0])
+
+
+@functools.lru_cache(maxsize=8)
+def _load(hypothesis: str, path: Path | None) -> ParameterSet:
+    from brexsim.hypotheses import apply_hypothesis
+    from brexsim.params import load_parameters
+    from brexsim.params.overlay import apply_parameter_file
+
+    ps = apply_hypothesis(load_parameters(), hypothesis)
+    return apply_parameter_file(ps, path) if path is not None else ps
+
 
 #: The model's output grid (h): hourly to day 45, one compiled shape for every request.
 HORIZON_H = 1080.0

@@ -23,9 +23,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from brexsim.app.common import get_app_parameters
 from brexsim.dosing import Regimen
 from brexsim.errors import input_error
-from brexsim.params import ParameterSet, load_parameters
+from brexsim.params import ParameterSet
 from brexsim.pk.lactation import (
     LACTATION_DISCLAIMER,
     LactationResult,
@@ -132,7 +133,7 @@ def get_lactation_frame(res: LactationResult, params: ParameterSet | None = None
     frame = pd.DataFrame(res.get_columns())
     frame.insert(0, "regimen", res.regimen_name)
     frame.attrs["provenance"] = make_provenance(
-        params or load_parameters(), seed=None, command="brexsim app (Lactation tab)"
+        params or get_app_parameters(), seed=None, command="brexsim app (Lactation tab)"
     )
     return frame
 
@@ -203,7 +204,7 @@ def lactation_panel() -> Any:
     """The tab (a ``nav_panel``): threshold input, numbers, figure, downloads."""
     from shiny import ui
 
-    default = load_parameters().value("lactation.brexanolone_milk_loq_ng_per_ml")
+    default = get_app_parameters().value("lactation.brexanolone_milk_loq_ng_per_ml")
     return ui.nav_panel(
         "Lactation",
         ui.layout_columns(
@@ -247,7 +248,9 @@ def lactation_server(input: Any, reg_calc: Any, settings_calc: Any, fmt: Any) ->
         s, err2 = settings_calc()
         if err or err2:
             return None, err or err2
-        return _guarded(run_lactation, reg, s.weight_kg, input.lact_threshold())
+        return _guarded(
+            run_lactation, reg, s.weight_kg, input.lact_threshold(), get_app_parameters()
+        )
 
     def need() -> tuple[LactationResult, Regimen]:
         res, _ = lactation()

@@ -13,11 +13,18 @@ from typing import Any
 
 import numpy as np
 
-from brexsim.app.common import DELTA_STATE_LABELS, FINE_DT_H, HORIZON_H, LIMITS, TIMES_H
+from brexsim.app.common import (
+    DELTA_STATE_LABELS,
+    FINE_DT_H,
+    HORIZON_H,
+    LIMITS,
+    TIMES_H,
+    get_app_parameters,
+)
 from brexsim.app.regimen_tables import _check_app_regimen, get_placebo_regimen
 from brexsim.dosing import Regimen
 from brexsim.errors import input_error
-from brexsim.params import ParameterSet, load_parameters
+from brexsim.params import ParameterSet
 
 __all__ = ["SINGLE_CHUNK", "PatientRun", "PatientSettings", "make_population", "run_patient"]
 
@@ -134,7 +141,7 @@ def run_patient(
 
     t0 = time.perf_counter()
     _check_app_regimen(regimen)
-    ps = params or load_parameters()
+    ps = params or get_app_parameters()
     pop = make_population(settings)
     kw = {"times_h": TIMES_H, "params": ps, "sensitivity": settings.sensitivity}
     res = simulate(regimen, pop, chunk=SINGLE_CHUNK, **kw)

@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from brexsim.app.common import LIMITS, TIMES_H
+from brexsim.app.common import LIMITS, TIMES_H, get_app_parameters
 from brexsim.app.regimen_tables import _check_app_regimen, get_placebo_regimen
 from brexsim.dosing import Regimen
 from brexsim.errors import input_error
-from brexsim.params import ParameterSet, load_parameters
+from brexsim.params import ParameterSet
 
 __all__ = [
     "PERCENTILE_VARIABLES",
@@ -102,7 +102,7 @@ def run_population(
     _check_app_regimen(regimen)
     if sensitivity not in ("control", "epileptic"):
         raise input_error("sensitivity", sensitivity, "control or epileptic")
-    ps = params or load_parameters()
+    ps = params or get_app_parameters()
     t0 = time.perf_counter()
     pop = sample_population(n, seed, params=ps, pk_variability=bool(pk_variability))
     arms = [("drug", regimen)] + ([("placebo", get_placebo_regimen(regimen))] if placebo else [])

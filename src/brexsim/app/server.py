@@ -15,6 +15,7 @@ import pandas as pd
 from shiny import Inputs, Outputs, Session, reactive, render, req, ui
 
 from brexsim.app import logic, warmup
+from brexsim.app.common import get_app_parameters
 from brexsim.app.decision_ui import decision_server
 from brexsim.app.lactation import lactation_server
 from brexsim.app.logic import LIMITS, PatientSettings
@@ -27,7 +28,6 @@ from brexsim.app.plots import (
 from brexsim.app.server_common import _error_box, _guarded
 from brexsim.app.server_population import population_server
 from brexsim.app.server_regimen import regimen_editor_server
-from brexsim.params import load_parameters
 
 __all__ = ["regimen_editor_server", "server"]
 
@@ -195,7 +195,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     @render.ui
     def baseline_cytokines_note() -> Any:
-        p = load_parameters().get_layer("tlr")
+        p = get_app_parameters().get_layer("tlr")
         return ui.div(
             ui.tags.b("Baseline cytokines: "),
             f"fixed at the model's typical values (TNF-α {p['tnf_baseline_pg_per_ml']:g}, "
@@ -310,7 +310,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         return ui.div(
             ui.h5("brexsim regimen explorer"),
             ui.p(
-                f"brexsim {__version__}; parameter set {load_parameters().hash[:12]}. "
+                f"brexsim {__version__}; parameter set {get_app_parameters().hash[:12]}. "
                 "Research output, not dosing advice for any patient."
             ),
             ui.tags.ul(

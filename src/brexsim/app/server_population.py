@@ -10,6 +10,7 @@ from typing import Any
 from shiny import Inputs, Session, reactive, render, req, ui
 
 from brexsim.app import logic, population_run, warmup
+from brexsim.app.common import get_app_parameters
 from brexsim.app.logic import PatientSettings, format_error
 from brexsim.app.plots import (
     figure_png,
@@ -17,8 +18,6 @@ from brexsim.app.plots import (
 )
 from brexsim.app.server_common import _as_int, _error_box
 from brexsim.errors import BrexsimInputError, input_error
-from brexsim.hypotheses import apply_hypothesis
-from brexsim.params import load_parameters
 
 __all__ = ["population_server"]
 
@@ -77,7 +76,7 @@ def population_server(
         cancel = threading.Event()
         placebo = bool(input.pop_placebo())
         pk_iiv = bool(input.pop_pk_iiv())
-        hyp_params = apply_hypothesis(load_parameters(), str(input.pop_hypothesis()))
+        hyp_params = get_app_parameters(str(input.pop_hypothesis()))
         with job_lock:
             job.update(
                 cancel=cancel, progress=(0.0, "starting"), result=None, error=None, done=False

@@ -15,7 +15,6 @@ from brexsim.params import get_file_sha256
 NCA_OUTPUTS = ("nca.csv", "summary.csv", "nca_units.json", "report.html", "provenance.json")
 
 
-
 def _jsonable(x: Any) -> Any:
     if isinstance(x, dict):
         return {str(k): _jsonable(v) for k, v in x.items()}
