@@ -20,7 +20,6 @@ MAX_LINES = 450
 #: Files over MAX_LINES that other work of this session is changing (issue 19 is split across
 #: sessions); each entry is to be split and removed from this list, never added to.
 OVER_LIMIT_ALLOWED = {
-    "solve.py",
     "mechanism/tlr.py",
 }
 
