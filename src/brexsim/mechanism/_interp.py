@@ -2,8 +2,9 @@
 
 Both callers find the interval without ``jnp.interp``'s binary-search loop (a per-RHS-call
 ``while``): :func:`brexsim.solve._interp_uniform` from the uniform grid's spacing,
-:func:`brexsim.mechanism.tlr._interp_columns` by one comparison with every knot of a small
-table. The value is then computed exactly as ``jnp.interp`` does, so results are bit-identical.
+:func:`brexsim.mechanism.tlr.in_vivo._interp_columns` by one comparison with every knot of a
+small table. The value is then computed exactly as ``jnp.interp`` does, so results are
+bit-identical.
 """
 
 from __future__ import annotations
