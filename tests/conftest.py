@@ -10,6 +10,14 @@ reject designs with ``assume``). A test that needs fewer examples says so with
 
 ``BREXSIM_HYPOTHESIS_PROFILE=brexsim-thorough`` runs 1,000 examples per property (for a search
 for new bugs, not for CI).
+
+``BREXSIM_CACHE_DIR`` is set to ``off`` unless the caller set it: the tests that start the
+``brexsim`` console script as a subprocess (tests/app/test_cli_app.py) go through
+:func:`brexsim.cli.main`, which would otherwise fill the user's ``~/.cache/brexsim/jax``; the
+``CliRunner`` tests call the Typer app directly and configure no cache either way. ``off``
+rather than a temporary folder: a fresh folder per session would only be filled, never reused,
+and the subprocess runs stay as they were before the cache existed. Set
+``BREXSIM_CACHE_DIR=/some/folder`` to run the suite's subprocesses with a cache.
 """
 
 from __future__ import annotations
@@ -17,6 +25,8 @@ from __future__ import annotations
 import os
 
 from hypothesis import HealthCheck, settings
+
+os.environ.setdefault("BREXSIM_CACHE_DIR", "off")
 
 _COMMON = {
     "deadline": None,

@@ -123,6 +123,7 @@ def test_compilation_cache_size_and_location(tmp_path, monkeypatch):
     (tmp_path / "f").write_text("x")
     assert check_compilation_cache(tmp_path / "f").status == "WARN"
     if jax.config.jax_compilation_cache_dir is None:
+        monkeypatch.setenv("BREXSIM_CACHE_DIR", "off")
         monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", str(cache))
         assert get_compilation_cache_dir() == str(cache)
         monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR")

@@ -2,15 +2,20 @@
 
 Each sub-command lives in its own module in this package and registers itself on
 :data:`brexsim.cli._app.app`; every module here is imported when the CLI starts, so adding a
-command means adding a file.
+command means adding a file. :func:`main` first configures the JAX persistent compilation
+cache (:mod:`brexsim.cli._cache`: ``BREXSIM_CACHE_DIR``, default ``~/.cache/brexsim/jax``), so
+that a second run loads the compiled solvers instead of compiling them again; importing the
+package (``from brexsim.cli import app``, as the tests do) configures nothing.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
 
 from brexsim.cli._app import app
+from brexsim.cli._cache import configure_compilation_cache
 
 __all__ = ["app", "main"]
 
@@ -25,5 +30,12 @@ _load_commands()
 
 
 def main() -> None:
-    """Entry point of the ``brexsim`` console script."""
+    """Entry point of the ``brexsim`` console script: set up the compilation cache, run the app.
+
+    A cache that cannot be set up never stops the command (one warning line on stderr).
+    """
+    try:
+        configure_compilation_cache()
+    except Exception as exc:  # a JAX without these options, say: run without the cache
+        print(f"brexsim: warning: compilation cache not configured ({exc})", file=sys.stderr)
     app()

@@ -3,11 +3,12 @@
 Each check prints ``OK``, ``WARN`` or ``FAIL`` with its value and, unless it is plainly fine, a
 reason: the versions of brexsim, Python and every runtime dependency (checked against the ranges
 brexsim declares), the platform, CPUs and memory, the JAX backend, its devices and float64 mode,
-the JAX persistent compilation cache (location and size, when configured), the parameter hash,
-write access to the output folder (a probe folder is created and removed, as
-:func:`brexsim.io.outputs.check_output_dir` does before every run) and Chromium/Playwright for the
-app's screenshots. The command exits 0 unless a check FAILs (then 1); ``--json`` prints the same
-checks as one JSON object. A check never raises: an unexpected error becomes its FAIL line.
+the JAX persistent compilation cache (the folder the command line uses and its size; ``not
+configured`` when ``BREXSIM_CACHE_DIR=off``), the parameter hash, write access to the output
+folder (a probe folder is created and removed, as :func:`brexsim.io.outputs.check_output_dir`
+does before every run) and Chromium/Playwright for the app's screenshots. The command exits 0
+unless a check FAILs (then 1); ``--json`` prints the same checks as one JSON object. A check
+never raises: an unexpected error becomes its FAIL line.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import typer
 
 from brexsim._version import __version__
 from brexsim.cli._app import app
+from brexsim.cli._cache import CACHE_ENV, choose_cache_dir
 
 __all__ = [
     "STATUSES",
@@ -206,15 +208,18 @@ def _check_jax() -> list[Check]:
 
 
 def get_compilation_cache_dir() -> str | None:
-    """The JAX persistent compilation cache folder, or ``None`` when none is configured.
+    """The JAX persistent compilation cache folder the ``brexsim`` command line uses, or ``None``
+    when it is off.
 
-    The ``jax_compilation_cache_dir`` option (``jax.config.update``), else the
-    ``JAX_COMPILATION_CACHE_DIR`` environment variable (brexsim itself configures none).
+    The ``jax_compilation_cache_dir`` option when set (``brexsim`` sets it at start; so may the
+    user), else the folder :func:`brexsim.cli._cache.choose_cache_dir` picks from the environment:
+    ``JAX_COMPILATION_CACHE_DIR``, then ``BREXSIM_CACHE_DIR`` (``off`` for none), then
+    ``$XDG_CACHE_HOME/brexsim/jax`` or ``~/.cache/brexsim/jax``. Nothing is created.
     """
     import jax
 
-    value = getattr(jax.config, "jax_compilation_cache_dir", None)
-    return value or os.environ.get("JAX_COMPILATION_CACHE_DIR") or None
+    configured = getattr(jax.config, "jax_compilation_cache_dir", None)
+    return choose_cache_dir(os.environ, configured)
 
 
 def check_compilation_cache(path: str | Path | None) -> Check:
@@ -228,10 +233,17 @@ def check_compilation_cache(path: str | Path | None) -> Check:
     name = "JAX compilation cache"
     if path is None:
         return Check(name, "OK", "not configured",
-                     "each process compiles the solvers afresh; set JAX_COMPILATION_CACHE_DIR "
-                     "to reuse them across runs")  # fmt: skip
+                     f"each process compiles the solvers afresh ({CACHE_ENV} is off); unset "
+                     f"{CACHE_ENV} or set it to a folder to reuse them across runs")  # fmt: skip
     folder = Path(path).expanduser()
     if not folder.exists():
+        anc = folder.parent
+        while not anc.exists() and anc != anc.parent:
+            anc = anc.parent
+        if not anc.is_dir() or not os.access(anc, os.W_OK | os.X_OK):
+            return Check(name, "WARN", str(folder),
+                         f"cannot be created ({anc} is not a writable folder): runs compile "
+                         f"afresh; set {CACHE_ENV} to another folder")  # fmt: skip
         return Check(name, "OK", f"{folder} (empty: not created yet)")
     if not folder.is_dir():
         return Check(name, "WARN", str(folder), "configured, but it is a file, not a folder")
