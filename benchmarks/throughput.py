@@ -10,11 +10,12 @@ effects differ per patient), zulresso regimen, hourly outputs from 0 to 780 h:
   threads); cold = first call in this process (JIT compilation included), warm = the same
   call again. The default engine integrates the PK states and the GABAergic tone index inside
   the right-hand side and stops only at the regimen's rate changes. Further warm rows: one
-  thread; the grid-input engine ``solver={"inputs": "grid"}`` (the engine before 0.2: inputs on
-  a 0.25-h grid, a solver stop at every grid point; difference printed); outputs only at the
+  thread; the grid-input engine ``solver=SolverOptions(inputs="grid")`` (the engine before
+  0.2: inputs on a 0.25-h grid, a solver stop at every grid point; difference printed); outputs
+  only at the
   Study 1 visit times (what ``brexsim trial`` keeps); the full trial model (monitoring rules on,
   observed scores).
-* **libRoadRunner**: the SBML file of ``brexsim export-sbml`` (:mod:`brexsim.io.sbml`), loaded
+* **libRoadRunner**: the SBML file of ``brexsim export-sbml`` (:mod:`brexsim.model.sbml`), loaded
   once, then a per-patient loop: ``resetAll()``, set the patient's parameters, ``simulate``.
 * **scipy**: the same ODE system written in numpy (22 states), ``solve_ivp`` per patient,
   integrated piecewise between the infusion's rate changes, expected HAM-D computed after.
@@ -103,15 +104,15 @@ def run_brexsim(reg, pop, chunk: int, workers: int, device, rtol: float, atol: f
     rows for one thread, the grid-input engine, visit-time outputs and the monitoring rules."""
     import jax
 
-    from brexsim.model import simulate
+    from brexsim.model import SolverOptions, simulate
 
     if (rtol, atol) != (1e-6, 1e-9):
         raise SystemExit("brexsim.model.simulate solves at rtol 1e-6, atol 1e-9 only")
-    ref = {"workers": workers}
+    ref = SolverOptions(workers=workers)
     visits = np.array([0.0, 24.0, 60.0, 72.0, 168.0, 720.0])
     variants = {
-        "one_thread": ({"workers": 1}, False, None),
-        "grid_inputs": ({"inputs": "grid", "workers": workers}, False, None),
+        "one_thread": (SolverOptions(workers=1), False, None),
+        "grid_inputs": (SolverOptions(inputs="grid", workers=workers), False, None),
         "visits": (ref, False, visits),
         "monitoring": (ref, True, None),
     }
@@ -156,7 +157,7 @@ def _patient_values(pop, i: int) -> dict[str, float]:  # type: ignore[no-untyped
 def run_roadrunner(reg, pop, n: int, t, rtol: float, atol: float):  # type: ignore[no-untyped-def]
     import roadrunner
 
-    from brexsim.sbml import OUTPUTS, get_sbml_string
+    from brexsim.model.sbml import OUTPUTS, get_sbml_string
 
     t0 = time.perf_counter()
     rr = roadrunner.RoadRunner(get_sbml_string(reg))

@@ -11,6 +11,7 @@ root package ``brexsim`` excepted: every module would reach it).
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -241,3 +242,28 @@ def test_the_layers_form_no_cycle_even_through_lazy_imports() -> None:
     cycles = _cycles(graph)
     shown = [" -> ".join(_one_cycle(graph, c)) for c in cycles]
     assert not cycles, "import cycles between brexsim layers:\n" + "\n".join(shown)
+
+
+def _public_simulation_functions() -> set[str]:
+    """Module-level public functions named ``simulate*``, ``solve*`` or ``run*`` in src/,
+    without the command handlers (cli) and the app's tab functions (app)."""
+    found: set[str] = set()
+    for name, path in _sources().items():
+        if name.split(".")[1:2] in (["cli"], ["app"]):
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+                if node.name.split("_")[0] in ("simulate", "solve", "run"):
+                    found.add(node.name)
+    return found
+
+
+def test_every_function_that_simulates_is_listed_beside_simulate() -> None:
+    """One documented entry point (``brexsim.model.simulate``); every other public
+    simulate/solve/run function has a row saying what it is for (docs/model/index.md)."""
+    doc = (SRC.parent / "docs" / "model" / "index.md").read_text(encoding="utf-8")
+    section = doc.split("### Functions that simulate beside `simulate`")[1].split("\n## ")[0]
+    listed = set(re.findall(r"`(\w+)`", section))
+    found = _public_simulation_functions()
+    assert {"simulate", "simulate_pk", "run_trial"} <= found  # the scan sees them
+    assert not found - listed, f"not listed in docs/model/index.md: {sorted(found - listed)}"

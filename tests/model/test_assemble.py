@@ -6,8 +6,8 @@ import pytest
 from brexsim.dosing import get_preset
 from brexsim.errors import BrexsimInputError
 from brexsim.model import simulate
+from brexsim.model.solve import IN_VIVO_STATES
 from brexsim.population import sample_population
-from brexsim.solve import IN_VIVO_STATES
 
 T = np.arange(0.0, 24.0 * 30 + 1.0, 2.0)
 

@@ -23,7 +23,8 @@ def test_as_dict_keeps_only_set_fields() -> None:
 def test_object_and_mapping_give_the_same_options(fields: dict) -> None:
     regs = (get_preset("zulresso"),)
     a = _get_solver_options(SolverOptions(**fields), regs, "brexanolone")
-    b = _get_solver_options(fields, regs, "brexanolone")
+    with pytest.warns(DeprecationWarning, match="SolverOptions"):
+        b = _get_solver_options(fields, regs, "brexanolone")
     assert a.keys() == b.keys()
     for k in a:
         assert np.array_equal(a[k], b[k])
@@ -43,7 +44,13 @@ def test_bad_options_name_the_field(options: SolverOptions, field: str) -> None:
         simulate(get_preset("zuranolone-50mg"), typical=True, times_h=T, solver=options)
 
 
+def test_a_solver_that_is_neither_object_nor_mapping_is_refused() -> None:
+    with pytest.raises(BrexsimInputError, match="solver"):
+        simulate(get_preset("zulresso"), typical=True, times_h=T, solver="etd")  # type: ignore[arg-type]
+
+
 def test_simulate_accepts_the_object() -> None:
     a = simulate(get_preset("zulresso"), typical=True, times_h=T, solver=SolverOptions())
-    b = simulate(get_preset("zulresso"), typical=True, times_h=T, solver={})
+    with pytest.warns(DeprecationWarning, match="SolverOptions"):
+        b = simulate(get_preset("zulresso"), typical=True, times_h=T, solver={})
     assert np.array_equal(a.get("tnf_fold"), b.get("tnf_fold"))

@@ -21,6 +21,7 @@ from brexsim.app.common import LIMITS, TIMES_H, get_app_parameters
 from brexsim.app.regimen_tables import _check_app_regimen, get_placebo_regimen
 from brexsim.dosing import Regimen
 from brexsim.errors import input_error
+from brexsim.model import SolverOptions
 from brexsim.params import ParameterSet
 
 __all__ = [
@@ -131,7 +132,9 @@ def run_population(
                 params=ps,
                 sensitivity=sensitivity,
                 chunk=POPULATION_CHUNK,
-                solver={"workers": 2},  # two blocks at a time on two threads (same results)
+                solver=SolverOptions(
+                    workers=2
+                ),  # two blocks at a time on two threads (same results)
             )
             for v, _ in PERCENTILE_VARIABLES:
                 st[v].append(res.get(v))

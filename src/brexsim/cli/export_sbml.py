@@ -13,9 +13,9 @@ def run_export_sbml(
     out: Path, regimen: str = "zulresso", weight_kg: float = 70.0, sensitivity: str = "control"
 ) -> dict:
     """Export ``regimen`` (preset name or regimen file) for a typical patient of ``weight_kg``;
-    returns the summary of :func:`brexsim.sbml.export_sbml`."""
+    returns the summary of :func:`brexsim.model.sbml.export_sbml`."""
     from brexsim.dosing import load_regimen
-    from brexsim.sbml import export_sbml
+    from brexsim.model.sbml import export_sbml
 
     reg = load_regimen(regimen)
     return dict(export_sbml(out, reg, weight_kg=weight_kg, sensitivity=sensitivity))

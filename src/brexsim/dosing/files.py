@@ -74,9 +74,7 @@ def _from_mapping(data: dict[str, Any], where: str) -> Regimen:
         doses = [OralDose(d.time_h, d.mg, d.with_food) for d in spec.oral_doses]
         if spec.oral_schedule is not None:
             s = spec.oral_schedule
-            doses += [
-                OralDose(s.first_h + i * s.interval_h, s.mg, s.with_food) for i in range(s.n)
-            ]
+            doses += [OralDose(s.first_h + i * s.interval_h, s.mg, s.with_food) for i in range(s.n)]
         return Regimen(
             drug=spec.drug,
             segments=tuple(

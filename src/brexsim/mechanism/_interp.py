@@ -1,7 +1,7 @@
 """``jnp.interp``'s formula once the interval index is known (shared by the in vivo engines).
 
 Both callers find the interval without ``jnp.interp``'s binary-search loop (a per-RHS-call
-``while``): :func:`brexsim.solve._interp_uniform` from the uniform grid's spacing,
+``while``): :func:`brexsim.model.solve._interp_uniform` from the uniform grid's spacing,
 :func:`brexsim.mechanism.tlr.in_vivo._interp_columns` by one comparison with every knot of a
 small table. The value is then computed exactly as ``jnp.interp`` does, so results are
 bit-identical.

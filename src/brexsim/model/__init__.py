@@ -2,9 +2,9 @@
 
 Data flow (design.md §2): regimen → monitoring rules (sedation score from the effect-site
 concentration; stops, resumptions and stops for good change each patient's regimen) → exact PK
-(plasma total, free, effect site) → GABA-A tone index (free brain concentration) → coupled in vivo
-TLR/cytokine + BDNF system (:mod:`brexsim.solve`) → HAM-D-17 (placebo course + fast GABAergic +
-slow immune/BDNF effect). Every output is labelled with its unit.
+(plasma total, free, effect site) → GABA-A tone index (free brain concentration) → coupled in
+vivo TLR/cytokine + BDNF system (:mod:`brexsim.model.solve`) → HAM-D-17 (placebo course + fast
+GABAergic + slow immune/BDNF effect). Every output is labelled with its unit.
 
 PK is per patient: each patient's η (``eta_pk_*``) and special-population covariates
 (:mod:`brexsim.population.covariates`) scale her CL, volumes and absorption, and the monitoring
@@ -19,6 +19,14 @@ The package, in the order of the data flow:
 * :mod:`brexsim.model.hamd`: HAM-D-17 scores and outcomes;
 * :mod:`brexsim.model.result`: :class:`SimulationResult`;
 * :mod:`brexsim.model.assemble`: :func:`simulate`, the one entry point.
+
+Beneath it, the engines and the export (imported on demand, not by ``import brexsim.model``):
+
+* :mod:`brexsim.model.solve`: the right-hand sides and the batched diffrax solves, one file per
+  engine (:mod:`brexsim.model.solve.batch`: Tsit5 under ``vmap``;
+  :mod:`brexsim.model.solve.etd`: the exponential integrator);
+* :mod:`brexsim.model.sbml`: the same model written as SBML (``brexsim export-sbml``), checked
+  against libRoadRunner.
 """
 
 from __future__ import annotations

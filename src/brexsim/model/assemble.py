@@ -53,21 +53,21 @@ def simulate(
     chunk : patients per compiled block of the batched solve
     typical : use a typical 70-kg patient (baseline HAM-D 28.6, all random effects 0)
     monitoring : apply the label's monitoring rules to IV regimens (interruptions feed back)
-    solver : how the batched in vivo solve runs: a :class:`brexsim.model.SolverOptions` or the
-        same fields as a mapping, default ``{}``. ``"inputs"``: ``"exact"``
-        (brexanolone default: the PK states and the tone index are integrated inside the
-        right-hand side, the solver stops only at each patient's rate changes;
-        :func:`brexsim.solve.solve_in_vivo_exact_batch`) or ``"grid"`` (zuranolone, and a
-        cross-check for brexanolone: inputs on a 0.25-h grid, linearly interpolated;
-        :func:`brexsim.solve.solve_in_vivo_batch`; agrees with "exact" to the grid's
-        interpolation error, ~1e-3 relative). With grid inputs, ``{"jumps": "regimen"}`` stops
+    solver : how the batched in vivo solve runs, a :class:`brexsim.model.SolverOptions`
+        (default ``None``: every field at the drug's default; a mapping of the same fields is
+        deprecated). ``inputs="exact"`` (brexanolone default: the PK states and the tone index
+        are integrated inside the right-hand side, the solver stops only at each patient's rate
+        changes; :func:`brexsim.model.solve.solve_in_vivo_exact_batch`) or ``inputs="grid"``
+        (zuranolone, and a cross-check for brexanolone: inputs on a 0.25-h grid, linearly
+        interpolated; :func:`brexsim.model.solve.solve_in_vivo_batch`; agrees with "exact" to the
+        grid's interpolation error, ~1e-3 relative). With grid inputs, ``jumps="regimen"`` stops
         the solver only at the regimens' rate changes instead of at every grid point.
-        ``{"workers": 2}`` solves two chunks at a time on two threads (identical results).
-        ``{"engine": "etd"}``: the fixed-grid exponential integrator
-        (:mod:`brexsim.solve_etd`; several times faster, within 1e-4 of a tight reference in
+        ``workers=2`` solves two chunks at a time on two threads (identical results).
+        ``engine="etd"``: the fixed-grid exponential integrator
+        (:mod:`brexsim.model.solve.etd`; several times faster, within 1e-4 of a tight reference in
         the TNF-α fold change, docs/model/numerics.md) instead of diffrax Tsit5 (default
-        ``"diffrax"``); ``{"rtol": 1e-10, "atol": 1e-13}``: diffrax tolerances (default
-        1e-6 / 1e-9; tight values give the reference solve the accuracy tests use).
+        ``"diffrax"``); ``rtol=1e-10, atol=1e-13``: diffrax tolerances (default 1e-6 / 1e-9;
+        tight values give the reference solve the accuracy tests use).
     hypothesis : mechanism hypothesis (:mod:`brexsim.hypotheses`): its parameter overlay is
         applied to ``params`` (or to the packaged tables) and, under ``neuroimmune``, each
         patient's immune multipliers load on her innate-immune phenotype. Default ``"gaba"``
@@ -86,15 +86,15 @@ def simulate(
     from brexsim.hypotheses.phenotype import apply_phenotype_to_population
     from brexsim.mechanism import bdnf, tlr
     from brexsim.mechanism.gabaa import get_tone_index
-    from brexsim.pk import simulate_pk
-    from brexsim.provenance import make_provenance
-    from brexsim.solve import (
+    from brexsim.model.solve import (
         IN_VIVO_STATES,
         BrexanoloneInputs,
         solve_in_vivo_batch,
         solve_in_vivo_exact_batch,
     )
-    from brexsim.solve_etd import solve_in_vivo_etd_batch, solve_in_vivo_etd_grid_batch
+    from brexsim.model.solve.etd import solve_in_vivo_etd_batch, solve_in_vivo_etd_grid_batch
+    from brexsim.pk import simulate_pk
+    from brexsim.provenance import make_provenance
 
     ps = apply_hypothesis(params or load_parameters(), hypothesis)
     pop = get_typical_population(seed) if typical else _as_population(patients, seed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
@@ -24,7 +25,7 @@ class SolverOptions:
     Attributes
     ----------
     engine : ``"diffrax"`` (Tsit5, adaptive; default) or ``"etd"`` (fixed-grid exponential
-        integrator, :mod:`brexsim.solve_etd`)
+        integrator, :mod:`brexsim.model.solve.etd`)
     inputs : ``"exact"`` (brexanolone default: PK and tone inside the right-hand side) or
         ``"grid"`` (zuranolone; inputs on a 0.25-h grid)
     jumps : with grid inputs, ``"grid"`` (stop at every grid point, default) or ``"regimen"``
@@ -55,8 +56,16 @@ def _get_solver_options(
     solver: SolverOptions | Mapping[str, Any] | None, regs: tuple[Regimen, ...], drug: str
 ) -> dict[str, Any]:
     """Options of the in vivo solve from ``solver``: ``inputs`` ("exact" or "grid"), ``engine``
-    ("diffrax" or "etd") plus the keyword arguments of :func:`brexsim.solve.solve_in_vivo_batch`
-    (``jump_times_h``, ``workers``)."""
+    ("diffrax" or "etd") plus the keyword arguments of
+    :func:`brexsim.model.solve.solve_in_vivo_batch` (``jump_times_h``, ``workers``)."""
+    if solver is not None and not isinstance(solver, SolverOptions):
+        if not isinstance(solver, Mapping):
+            raise input_error("solver", type(solver).__name__, "a SolverOptions object or None")
+        warnings.warn(
+            "a solver mapping is deprecated: pass solver=SolverOptions(...) (same fields)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
     opts = solver.as_dict() if isinstance(solver, SolverOptions) else dict(solver or {})
     unknown = set(opts) - {"inputs", "jumps", "workers", "engine", "rtol", "atol"}
     if unknown:

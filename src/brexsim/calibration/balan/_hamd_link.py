@@ -101,7 +101,7 @@ def _cohort_solver(batched: tuple[tuple[str, tuple[str, ...]], ...]):  # type: i
     import jax
 
     from brexsim._ode import solve_on_grid
-    from brexsim.solve import coupled_rhs
+    from brexsim.model.solve import coupled_rhs
 
     axes = {layer: dict.fromkeys(keys, 0) for layer, keys in batched}
 
@@ -124,7 +124,7 @@ def _solve_in_vivo(
     """Each subject's coupled in vivo TLR/cytokine + BDNF course over 0-60 h (hourly), driven by
     her zulresso PK (at her weight) and her ``infl_ic50_scale``, ``infl_reprogram_scale`` and
     ``infl_basal_tone_scale``; the GABA-A tone index of her free biophase drug drives BDNF (as in
-    :func:`brexsim.model.simulate`; ``brexsim.solve.coupled_rhs``).
+    :func:`brexsim.model.simulate`; ``brexsim.model.solve.coupled_rhs``).
 
     Returns hourly ``time_h`` and (n, 61) ``tone_index``, ``tnf_fold``, ``bdnf_change_sd``.
     """

@@ -1,7 +1,7 @@
 """Fixed-grid exponential integrator for the coupled in vivo system: ETDRK4 (Cox & Matthews 2002)
 with the linear decay of every state treated exactly, patients as the vectorised dimension.
 
-The in vivo system (TLR/cytokines + BDNF, 18 states; :mod:`brexsim.solve`) is written as
+The in vivo system (TLR/cytokines + BDNF, 18 states; :mod:`brexsim.model.solve`) is written as
 ``dy/dt = L y + N(t, y)`` with ``L`` the diagonal of its first-order losses (innate recovery,
 production lags, plasma cytokine elimination, BDNF drive, megakaryocyte, platelet and exchange
 turnover; shared by all patients) and ``N = f - L y`` evaluated with the same right-hand-side
@@ -19,7 +19,8 @@ Drug inputs:
   (``e^{-λτ} m + R (1 - e^{-λτ})/λ``): no PK state is approximated and the effect-site mode
   (2.77/h) is gone from the stepped system.
 * inputs on a uniform grid (:func:`solve_in_vivo_etd_grid_batch`, zuranolone): linearly
-  interpolated exactly as :func:`brexsim.solve.solve_in_vivo_batch` does, steps on grid points.
+  interpolated exactly as :func:`brexsim.model.solve.solve_in_vivo_batch` does, steps on grid
+  points.
 
 Steps are fixed in advance per patient (:func:`make_step_grid`): every output time and rate
 change is a step point, steps of at most ``h_fast`` until ``tail_h`` after the last rate change
@@ -68,7 +69,7 @@ ETD_DEFAULTS: dict[str, float] = {
 
 def get_linear_rates(a_t: dict[str, Any], a_b: dict[str, Any]) -> np.ndarray:
     """The 18 first-order loss rates (1/h, >= 0) of the in vivo states, in
-    :data:`brexsim.solve.IN_VIVO_STATES` order, from the TLR and BDNF argument trees.
+    :data:`brexsim.model.solve.IN_VIVO_STATES` order, from the TLR and BDNF argument trees.
 
     >>> a_t = tlr.make_in_vivo_args()
     >>> a_b = bdnf.make_bdnf_args(np.array([0.0, 1.0]), np.zeros(2), np.ones(2))
@@ -223,7 +224,7 @@ def _axes(tree: dict[str, Any], batched: tuple[str, ...]) -> dict[str, Any]:
 @functools.lru_cache(maxsize=8)
 def _compiled(kind: str, m: int):  # type: ignore[no-untyped-def]
     """The jitted block solve: ``kind`` "pk" (modal brexanolone PK) or "grid" (grid inputs)."""
-    from brexsim.solve import _EXACT_SHARED, _interp_uniform, exact_inputs
+    from brexsim.model.solve import _EXACT_SHARED, _interp_uniform, exact_inputs
 
     tb = ("ic50_uM", "k_reprogram_per_h")
     bb = ("gaba_baseline",)
@@ -311,20 +312,20 @@ def solve_in_vivo_etd_batch(
     workers: int = 1,
     steps: dict[str, float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The brexanolone in vivo solve of :func:`brexsim.solve.solve_in_vivo_exact_batch` by the
+    """The brexanolone in vivo solve of :func:`brexsim.model.solve.solve_in_vivo_exact_batch` by the
     fixed-grid exponential integrator (module docstring): same arguments and returns;
     ``steps``: step bounds (keys of :data:`ETD_DEFAULTS`).
 
     Examples
     --------
     >>> from brexsim.dosing import get_preset
-    >>> from brexsim.solve import BrexanoloneInputs
+    >>> from brexsim.model.solve import BrexanoloneInputs
     >>> inp = BrexanoloneInputs.from_regimens([get_preset("zulresso")], np.array([70.0]))
     >>> ys, ok = solve_in_vivo_etd_batch(np.array([0.0, 60.0]), inp, chunk=1)
     >>> bool(ok[0]), bool(ys[0, 1, 4] < ys[0, 0, 4])  # plasma TNF-a falls by 60 h
     (True, True)
     """
-    from brexsim.solve import _run_chunks
+    from brexsim.model.solve import _run_chunks
 
     st = {**ETD_DEFAULTS, **(steps or {})}
     ts = np.asarray(ts, dtype=float)
@@ -375,7 +376,7 @@ def solve_in_vivo_etd_grid_batch(
     workers: int = 1,
     steps: dict[str, float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The grid-input solve of :func:`brexsim.solve.solve_in_vivo_batch` (inputs on a uniform
+    """The grid-input solve of :func:`brexsim.model.solve.solve_in_vivo_batch` (inputs on a uniform
     ``grid_h``, linearly interpolated) by the exponential integrator: every input-grid
     interval is split into equal steps of at most ``steps["h_grid"]`` (default
     :data:`GRID_STEP_H`).
@@ -388,7 +389,7 @@ def solve_in_vivo_etd_grid_batch(
     >>> bool(ok[0]) and ys.shape == (1, 2, 18)
     True
     """
-    from brexsim.solve import _is_uniform, _run_chunks
+    from brexsim.model.solve import _is_uniform, _run_chunks
 
     grid_h = np.asarray(grid_h, dtype=float)
     ts = np.asarray(ts, dtype=float)

@@ -10,14 +10,14 @@ from collections.abc import Callable
 import numpy as np
 
 from brexsim.dosing.regimen import Regimen
-from brexsim.params import ParameterSet
-from brexsim.sbml._builder import (
+from brexsim.model.sbml._builder import (
     _CYT,
     _Builder,
     _clip_formula,
     _interp_formula,
     _num,
 )
+from brexsim.params import ParameterSet
 
 
 def _add_tlr(bl: _Builder, T: Callable[[str], str], ps: ParameterSet) -> None:

@@ -11,9 +11,9 @@ import pytest
 
 from brexsim.dosing import get_preset
 from brexsim.errors import BrexsimInputError
-from brexsim.model import simulate
+from brexsim.model import SolverOptions, simulate
+from brexsim.model.solve import _interp_uniform, _is_uniform
 from brexsim.population import sample_population
-from brexsim.solve import _interp_uniform, _is_uniform
 
 T = np.arange(0.0, 24.0 * 30 + 61.0, 4.0)
 
@@ -48,7 +48,7 @@ def pair():
 
 def test_two_workers_identical(pair):
     pop, reg, ref = pair
-    res = simulate(reg, pop, times_h=T, chunk=4, solver={"workers": 2})
+    res = simulate(reg, pop, times_h=T, chunk=4, solver=SolverOptions(workers=2))
     for name in ref.outputs:
         np.testing.assert_array_equal(res.get(name), ref.get(name))
 
@@ -56,7 +56,7 @@ def test_two_workers_identical(pair):
 @pytest.fixture(scope="module")
 def grid_ref(pair):
     pop, reg, _ = pair
-    return simulate(reg, pop, times_h=T, chunk=4, solver={"inputs": "grid"})
+    return simulate(reg, pop, times_h=T, chunk=4, solver=SolverOptions(inputs="grid"))
 
 
 def test_grid_inputs_agree_with_exact(pair, grid_ref):
@@ -75,7 +75,9 @@ def test_regimen_jumps_within_tolerance(pair, grid_ref):
     SD, expected HAM-D 1e-3 points of the grid engine's default (measured 8e-5, 3e-6, 1e-5 on
     24 patients)."""
     pop, reg, _ = pair
-    res = simulate(reg, pop, times_h=T, chunk=4, solver={"inputs": "grid", "jumps": "regimen"})
+    res = simulate(
+        reg, pop, times_h=T, chunk=4, solver=SolverOptions(inputs="grid", jumps="regimen")
+    )
     for name, tol in (("tnf_fold", 5e-4), ("bdnf_change_sd", 1e-4), ("hamd_expected", 1e-3)):
         assert np.abs(res.get(name) - grid_ref.get(name)).max() < tol, name
     np.testing.assert_array_equal(res.get("tone_index"), grid_ref.get("tone_index"))
@@ -87,7 +89,7 @@ def test_pk_states_match_closed_form():
     peak (the solver's rtol is 1e-6)."""
     from brexsim._ode import solve_on_grid
     from brexsim.dosing import interrupt
-    from brexsim.solve import _EXACT_SHARED, BrexanoloneInputs, _pk_rhs
+    from brexsim.model.solve import _EXACT_SHARED, BrexanoloneInputs, _pk_rhs
 
     reg = interrupt(get_preset("zulresso"), 30.0, 31.5, 60.0, False)
     inp = BrexanoloneInputs.from_regimens([reg], np.array([83.0]))
@@ -129,15 +131,20 @@ def test_exact_engine_padding_invariant():
 
 def test_bad_solver_options():
     with pytest.raises(BrexsimInputError, match="solver"):
-        simulate(get_preset("zulresso"), typical=True, times_h=T, solver={"jumpz": "grid"})
+        with pytest.warns(DeprecationWarning, match="SolverOptions"):
+            simulate(get_preset("zulresso"), typical=True, times_h=T, solver={"jumpz": "grid"})
     with pytest.raises(BrexsimInputError, match=r"solver\.workers"):
-        simulate(get_preset("zulresso"), typical=True, times_h=T, solver={"workers": 0})
+        simulate(get_preset("zulresso"), typical=True, times_h=T, solver=SolverOptions(workers=0))
     with pytest.raises(BrexsimInputError, match=r"solver\.inputs"):
-        simulate(get_preset("zulresso"), typical=True, times_h=T, solver={"inputs": "spline"})
+        simulate(
+            get_preset("zulresso"), typical=True, times_h=T, solver=SolverOptions(inputs="spline")
+        )
     with pytest.raises(BrexsimInputError, match=r"solver\.jumps"):
-        simulate(get_preset("zulresso"), typical=True, times_h=T, solver={"jumps": "regimen"})
+        simulate(
+            get_preset("zulresso"), typical=True, times_h=T, solver=SolverOptions(jumps="regimen")
+        )
     with pytest.raises(BrexsimInputError, match=r"solver\.inputs"):
-        simulate(get_preset("zuranolone-30mg"), typical=True, solver={"inputs": "exact"})
+        simulate(get_preset("zuranolone-30mg"), typical=True, solver=SolverOptions(inputs="exact"))
 
 
 def test_batched_brexanolone_pk_is_simulate_pk_bit_for_bit():
@@ -166,7 +173,7 @@ def test_batched_brexanolone_pk_is_simulate_pk_bit_for_bit():
 
 
 def test_exact_inputs_reject_bad_input():
-    from brexsim.solve import BrexanoloneInputs
+    from brexsim.model.solve import BrexanoloneInputs
 
     z = get_preset("zulresso")
     with pytest.raises(BrexsimInputError, match="weight_kg"):

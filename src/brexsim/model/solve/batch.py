@@ -10,8 +10,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from brexsim.mechanism import bdnf, tlr
-from brexsim.solve.inputs import _EXACT_SHARED, BrexanoloneInputs
-from brexsim.solve.rhs import (
+from brexsim.model.solve.inputs import _EXACT_SHARED, BrexanoloneInputs
+from brexsim.model.solve.rhs import (
     _SHARED,
     IN_VIVO_STATES,
     _exact_rhs,
@@ -128,7 +128,7 @@ def solve_in_vivo_batch(
     Notes
     -----
     A uniform ``grid_h`` (such as the 0.25-h grid of :func:`brexsim.model.simulate` with
-    ``solver={"inputs": "grid"}``) is interpolated by index arithmetic instead of a binary
+    ``solver=SolverOptions(inputs="grid")``) is interpolated by index arithmetic instead of a binary
     search (identical values); chunks are dispatched one ahead of collecting the previous one.
     """
     c = np.asarray(plasma_total_ng_per_ml, dtype=float)

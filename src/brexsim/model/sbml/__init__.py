@@ -40,8 +40,8 @@ the SBML model is one continuous ODE system (see ``docs/sbml.md``).
 
 from __future__ import annotations
 
-from brexsim.sbml._builder import ANNOTATION_NS, OUTPUTS, PATIENT_PARAMETERS
-from brexsim.sbml._document import (
+from brexsim.model.sbml._builder import ANNOTATION_NS, OUTPUTS, PATIENT_PARAMETERS
+from brexsim.model.sbml._document import (
     build_sbml_document,
     check_sbml_document,
     export_sbml,

@@ -13,10 +13,10 @@ import libsbml
 
 from brexsim.dosing.regimen import Regimen
 from brexsim.errors import input_error
+from brexsim.model.sbml._builder import PATIENT_PARAMETERS, _Builder
+from brexsim.model.sbml._immune_mood import _add_bdnf, _add_hamd, _add_tlr
+from brexsim.model.sbml._pk_tone import _add_gabaa, _add_patient, _add_pk
 from brexsim.params import ParameterSet, load_parameters
-from brexsim.sbml._builder import PATIENT_PARAMETERS, _Builder
-from brexsim.sbml._immune_mood import _add_bdnf, _add_hamd, _add_tlr
-from brexsim.sbml._pk_tone import _add_gabaa, _add_patient, _add_pk
 
 
 def build_sbml_document(

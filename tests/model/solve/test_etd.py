@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from brexsim.dosing import get_preset
-from brexsim.model import simulate
+from brexsim.model import SolverOptions, simulate
 from brexsim.population import sample_population
 
 KEYS = ("tnf_fold", "hamd_expected", "bdnf", "il6")
@@ -20,8 +20,8 @@ KEYS = ("tnf_fold", "hamd_expected", "bdnf", "il6")
 @pytest.mark.parametrize("preset", ["zulresso", "zuranolone-50mg"])
 def test_etd_matches_tight_reference(preset: str) -> None:
     reg, pop = get_preset(preset), sample_population(4, 11)
-    ref = simulate(reg, pop, monitoring=False, solver={"rtol": 1e-10, "atol": 1e-13})
-    etd = simulate(reg, pop, monitoring=False, solver={"engine": "etd"})
+    ref = simulate(reg, pop, monitoring=False, solver=SolverOptions(rtol=1e-10, atol=1e-13))
+    etd = simulate(reg, pop, monitoring=False, solver=SolverOptions(engine="etd"))
     assert np.all(np.isfinite(etd.get("tnf_fold")))
     assert np.abs(etd.get("tnf_fold") - ref.get("tnf_fold")).max() < 1e-4
     assert np.abs(etd.get("hamd_expected") - ref.get("hamd_expected")).max() < 0.01
@@ -30,7 +30,7 @@ def test_etd_matches_tight_reference(preset: str) -> None:
 @pytest.mark.slow
 def test_etd_independent_of_chunk_size() -> None:
     reg, pop = get_preset("zulresso"), sample_population(5, 3)
-    a = simulate(reg, pop, monitoring=False, chunk=5, solver={"engine": "etd"})
-    b = simulate(reg, pop, monitoring=False, chunk=2, solver={"engine": "etd"})
+    a = simulate(reg, pop, monitoring=False, chunk=5, solver=SolverOptions(engine="etd"))
+    b = simulate(reg, pop, monitoring=False, chunk=2, solver=SolverOptions(engine="etd"))
     for k in KEYS:
         np.testing.assert_array_equal(a.get(k), b.get(k))

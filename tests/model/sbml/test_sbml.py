@@ -9,9 +9,8 @@ from typer.testing import CliRunner
 from brexsim.cli import app
 from brexsim.dosing import get_preset
 from brexsim.errors import BrexsimInputError
-from brexsim.model import simulate
-from brexsim.population import Population
-from brexsim.sbml import (
+from brexsim.model import SolverOptions, simulate
+from brexsim.model.sbml import (
     ANNOTATION_NS,
     OUTPUTS,
     PATIENT_PARAMETERS,
@@ -19,6 +18,7 @@ from brexsim.sbml import (
     check_sbml_document,
     get_sbml_string,
 )
+from brexsim.population import Population
 
 roadrunner = pytest.importorskip("roadrunner")
 
@@ -113,7 +113,7 @@ def test_grid_engine_differs_by_its_input_grid(zulresso_pair):
     interpolation error, largest in the first hours (measured 1.9e-3 vs 8.8e-6)."""
     ref, sb, _ = zulresso_pair
     grid = simulate(
-        get_preset("zulresso"), typical=True, monitoring=False, solver={"inputs": "grid"}
+        get_preset("zulresso"), typical=True, monitoring=False, solver=SolverOptions(inputs="grid")
     )
     exact_err = np.abs(ref.get("tnf_fold")[0] - sb["tnf_fold"]).max()
     grid_err = np.abs(grid.get("tnf_fold")[0] - sb["tnf_fold"]).max()

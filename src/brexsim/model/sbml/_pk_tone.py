@@ -10,7 +10,7 @@ from typing import Any
 import libsbml
 
 from brexsim.dosing.regimen import Regimen
-from brexsim.sbml._builder import (
+from brexsim.model.sbml._builder import (
     _Builder,
     _clip_formula,
     _num,

@@ -11,7 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from brexsim.mechanism import tlr
-from brexsim.solve.rhs import _superpose
+from brexsim.model.solve.rhs import _superpose
 
 
 @dataclass(frozen=True)
