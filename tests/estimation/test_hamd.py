@@ -65,8 +65,8 @@ def test_preset_model_matches_a_data_model_and_rejects_unknown_doses(design):
 
 def test_bad_dose_records_are_one_clear_error(design):
     df, _, _ = design
-    bolus = df.copy()
-    bolus.loc[bolus.EVID == 1, "RATE"] = 0.0
+    bolus = df.copy()  # RATE 0 is an oral (zuranolone) dose: mixed with infusions, refused
+    bolus.loc[bolus.index[bolus.EVID == 1][0], "RATE"] = 0.0
     with pytest.raises(BrexsimInputError) as e:
         make_hamd_model(frame_to_data(bolus))
     assert e.value.field == "RATE"

@@ -159,6 +159,8 @@ def _fitted_hamd_rows(ps, est: dict, source: str) -> list:  # type: ignore[no-un
     p = {k: float(v["estimate"]) for k, v in est["parameters"].items()}
     rows = []
     for name, (row, scale) in TABLE_ROWS.items():
+        if name not in p:  # the other care setting's placebo θ (not estimated in this fit)
+            continue
         value = math.sqrt(p[name]) if scale == "sd" else p[name]
         rows.append(replace(ps[row], value=value, source=f"{source}; {name}", confidence="C"))
     if "OMEGA21" in p:

@@ -44,6 +44,7 @@ from brexsim.calibration.hamd._inputs import (  # noqa: F401
     HamdInputs,
     calibrate_baseline,
     compute_slow_weights,
+    get_regimen_inputs,
     get_typical_inputs,
 )
 
@@ -57,5 +58,6 @@ __all__ = [
     "calibrate_hamd",
     "compute_slow_weights",
     "get_hamd_checks",
+    "get_regimen_inputs",
     "get_typical_inputs",
 ]

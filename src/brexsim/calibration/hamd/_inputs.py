@@ -80,13 +80,40 @@ def get_typical_inputs(
 
 def _simulate_inputs(preset: str, ps: ParameterSet, scale: float) -> HamdInputs:
     from brexsim.dosing import get_preset
+
+    return get_regimen_inputs(get_preset(preset), ps, scale, name=preset)
+
+
+def get_regimen_inputs(
+    regimen,  # type: ignore[no-untyped-def]
+    params: ParameterSet | None = None,
+    zuranolone_scale: float | None = None,
+    horizon_h: float = HORIZON_H,
+    name: str = "",
+) -> HamdInputs:
+    """Tone index, TNF-a fold change and BDNF change (SD) of a typical 70-kg patient on any
+    ``regimen`` (a :class:`brexsim.dosing.Regimen`), hourly over 0..``horizon_h`` (h): the
+    layer chain HAM-D was calibrated on (typical PK, the GABAergic tone index of the free
+    biophase concentration, times ``hamd.zuranolone_exposure_scale`` for zuranolone, the TNF-a
+    fold change of :func:`brexsim.mechanism.tlr.simulate_inflammation` and the BDNF change of
+    :func:`brexsim.mechanism.bdnf.simulate_bdnf`). Not cached (:func:`get_typical_inputs` is).
+
+    >>> from brexsim.dosing import get_preset
+    >>> x = get_regimen_inputs(get_preset("zuranolone-30mg"), horizon_h=96.0)
+    >>> x.setting, x.time_h.size, bool(x.tone_index.max() > 0.0)
+    ('outpatient', 97, True)
+    """
     from brexsim.mechanism.bdnf import simulate_bdnf
     from brexsim.mechanism.gabaa import get_tone_index
     from brexsim.mechanism.tlr import simulate_inflammation
     from brexsim.pk import simulate_pk
 
-    reg = get_preset(preset)
-    t = np.arange(0.0, HORIZON_H + 0.5, 1.0)
+    ps = params or load_parameters()
+    scale = (
+        ps.value("hamd.zuranolone_exposure_scale") if zuranolone_scale is None else zuranolone_scale
+    )
+    reg = regimen
+    t = np.arange(0.0, horizon_h + 0.5, 1.0)
     pk = simulate_pk(reg, WEIGHT_KG, t, ps)
     conc = pk.drug_biophase_free_nM * (scale if reg.drug == "zuranolone" else 1.0)
     tone = np.clip(
@@ -99,10 +126,7 @@ def _simulate_inputs(preset: str, ps: ParameterSet, scale: float) -> HamdInputs:
             "tnf"
         )
         bdnf = simulate_bdnf(t, gaba_tone=tone, inflammation_index=tnf, params=ps).get_change_sd()
-    return HamdInputs(preset, reg.setting, reg.drug, t, tone, tnf, bdnf)
-
-
-# ------------------------------------------------------------------ baseline distribution
+    return HamdInputs(name, reg.setting, reg.drug, t, tone, tnf, bdnf)
 
 
 def _discrete_moments(mu: float, sd: float, lo: int = 26, hi: int = 52) -> tuple[float, float]:
