@@ -15,6 +15,14 @@ effects differ per patient), zulresso regimen, hourly outputs from 0 to 780 h:
   only at the
   Study 1 visit times (what ``brexsim trial`` keeps); the full trial model (monitoring rules on,
   observed scores).
+* **brexsim etd**: the fixed-grid exponential integrator ``solver=SolverOptions(engine="etd")``
+  (:mod:`brexsim.model.solve.etd`; zuranolone: its grid-input form), warm (after a compile call
+  on the first chunk), ``--workers`` threads. Its accuracy is measured in the same run against a
+  tight diffrax reference (``SolverOptions(rtol=1e-10, atol=1e-13)``) of the first
+  ``--etd-reference-patients`` patients: max abs difference of the TNF-alpha fold change and of
+  the expected HAM-D over every output time, against the targets of issue 16 (TNF-alpha fold
+  within 1e-4, expected HAM-D within 0.01 points); the default diffrax engine's distance to the
+  same reference is printed beside it.
 * **libRoadRunner**: the SBML file of ``brexsim export-sbml`` (:mod:`brexsim.model.sbml`), loaded
   once, then a per-patient loop: ``resetAll()``, set the patient's parameters, ``simulate``.
 * **scipy**: the same ODE system written in numpy (22 states), ``solve_ivp`` per patient,
@@ -24,7 +32,13 @@ All three at the same tolerances (``--rtol``, ``--atol``; brexsim's default 1e-6
 Each peer's trajectories are checked against brexsim's for the first patients (max abs
 difference printed). The last line is one JSON object.
 
+``--regimen`` takes any preset; for zuranolone (e.g. ``zuranolone-50mg``: oral doses, the
+grid-input engine is brexsim's default) only the brexsim rows run: the SBML export and the numpy
+model are brexanolone (IV) only, so the libRoadRunner and scipy rows are left out and their JSON
+fields (and the ratios to libRoadRunner) are ``null``.
+
     .venv/bin/python benchmarks/throughput.py --patients 1000
+    .venv/bin/python benchmarks/throughput.py --patients 200 --regimen zuranolone-50mg
     .venv/bin/python benchmarks/throughput.py --patients 1000 --device gpu   # JAX on a GPU
 """
 
@@ -43,6 +57,11 @@ import numpy as np
 
 #: Outputs compared between the engines.
 CHECK = ("plasma_drug", "tone_index", "tnf_fold", "bdnf", "hamd_expected")
+#: Tolerances of the tight diffrax reference the etd engine is checked against.
+REFERENCE_TOL = (1e-10, 1e-13)
+#: Issue 16's accuracy targets for the etd engine (max abs difference from the reference):
+#: TNF-alpha fold change and expected HAM-D-17 (points).
+ETD_TARGETS = {"tnf_fold": 1e-4, "hamd_expected": 0.01}
 
 
 def _select_device(device: str):  # type: ignore[no-untyped-def]
@@ -99,9 +118,13 @@ def _peak_rss_mb() -> float:
 # --------------------------------------------------------------------------- brexsim
 
 
-def run_brexsim(reg, pop, chunk: int, workers: int, device, rtol: float, atol: float):  # type: ignore[no-untyped-def]
+def run_brexsim(  # type: ignore[no-untyped-def]
+    reg, pop, chunk: int, workers: int, device, rtol: float, atol: float, n_ref: int
+):
     """Cold and warm timings of ``simulate`` (default engine, ``workers`` threads), plus warm
-    rows for one thread, the grid-input engine, visit-time outputs and the monitoring rules."""
+    rows for one thread, the grid-input engine, visit-time outputs, the monitoring rules and the
+    etd engine; the etd engine's and the default engine's max abs differences from a tight
+    diffrax reference (:data:`REFERENCE_TOL`) of the first ``n_ref`` patients."""
     import jax
 
     from brexsim.model import SolverOptions, simulate
@@ -135,6 +158,23 @@ def run_brexsim(reg, pop, chunk: int, workers: int, device, rtol: float, atol: f
                 out["grid_inputs_diff"] = {
                     k: float(np.abs(r.get(k) - res.get(k)).max()) for k in CHECK
                 }
+        # the etd engine: compile on the first chunk, then the warm call on everyone
+        etd = SolverOptions(engine="etd", workers=workers)
+        simulate(reg, first, monitoring=False, chunk=chunk, solver=etd)
+        t0 = _now()
+        r_etd = simulate(reg, pop, monitoring=False, chunk=chunk, solver=etd)
+        out["etd_s"], out["etd_cpu_s"] = _since(t0)
+        # the tight reference of the first n_ref patients (timed for information only)
+        tight = SolverOptions(rtol=REFERENCE_TOL[0], atol=REFERENCE_TOL[1], workers=workers)
+        sub = pop.take(np.arange(n_ref))
+        t0 = _now()
+        r_ref = simulate(reg, sub, monitoring=False, chunk=chunk, solver=tight)
+        out["reference_s"], _ = _since(t0)
+        for name, r in (("etd", r_etd), ("default", res)):
+            out[f"{name}_vs_reference"] = {
+                k: float(np.abs(np.asarray(r.get(k))[:n_ref] - np.asarray(r_ref.get(k))).max())
+                for k in CHECK
+            }
     out["result"] = res
     return out
 
@@ -415,6 +455,13 @@ def main(argv: list[str] | None = None) -> dict:
         default=None,
         help="patients in the scipy loop (default: min(N, 20))",
     )
+    ap.add_argument(
+        "--etd-reference-patients",
+        type=int,
+        default=None,
+        help="first patients solved by the tight diffrax reference (rtol 1e-10, atol 1e-13) "
+        "that the etd engine is checked against (default: min(N, 1000))",
+    )
     ap.add_argument("--chunk", type=int, default=256, help="brexsim patients per compiled block")
     ap.add_argument("--workers", type=int, default=2, help="brexsim threads (chunks at a time)")
     ap.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
@@ -439,21 +486,26 @@ def main(argv: list[str] | None = None) -> dict:
     from brexsim.population import sample_population
 
     reg = get_preset(a.regimen)
+    # the SBML export and the numpy model are brexanolone (IV) only
+    peers = reg.drug == "brexanolone"
     ps = load_parameters()
     t0 = time.perf_counter()
     pop = sample_population(a.patients, a.seed)
     sample_s = time.perf_counter() - t0
     n_rr = min(a.patients, a.roadrunner_patients or 1000)
     n_sp = min(a.patients, a.scipy_patients or 20)
+    n_ref = min(a.patients, a.etd_reference_patients or 1000)
 
-    bx = run_brexsim(reg, pop, a.chunk, a.workers, device, a.rtol, a.atol)
+    bx = run_brexsim(reg, pop, a.chunk, a.workers, device, a.rtol, a.atol, n_ref)
     ref = bx["result"]
     t = ref.time_h
-    rr = run_roadrunner(reg, pop, n_rr, t, a.rtol, a.atol)
-    sp = run_scipy(reg, pop, n_sp, t, a.scipy_method, a.rtol, a.atol, ps)
+    rr = run_roadrunner(reg, pop, n_rr, t, a.rtol, a.atol) if peers else None
+    sp = run_scipy(reg, pop, n_sp, t, a.scipy_method, a.rtol, a.atol, ps) if peers else None
 
     n = a.patients
     tsit = f"diffrax Tsit5 rtol {a.rtol:g} atol {a.atol:g}, chunk {a.chunk}"
+    default = "PK inside the RHS" if peers else "inputs on a 0.25-h grid (zuranolone's default)"
+    etd_form = "exact PK modes" if peers else "grid inputs"
     rows = [
         (
             f"brexsim cold, {a.workers} thr (JIT)",
@@ -467,7 +519,7 @@ def main(argv: list[str] | None = None) -> dict:
             n,
             bx["warm_s"],
             bx["warm_cpu_s"],
-            f"{tsit}, default engine (PK inside the RHS)",
+            f"{tsit}, default engine ({default})",
         ),
         (
             "brexsim warm, 1 thread",
@@ -481,7 +533,8 @@ def main(argv: list[str] | None = None) -> dict:
             n,
             bx["grid_inputs_s"],
             bx["grid_inputs_cpu_s"],
-            f"{tsit}, inputs on a 0.25-h grid, stop at every grid point",
+            f"{tsit}, inputs on a 0.25-h grid, stop at every grid point"
+            + ("" if peers else " (= the default engine)"),
         ),
         (
             "brexsim warm, visit outputs",
@@ -498,24 +551,46 @@ def main(argv: list[str] | None = None) -> dict:
             "default engine + label's monitoring rules + observed scores",
         ),
         (
-            "libRoadRunner loop (warm)",
-            n_rr,
-            rr["loop_s"],
-            rr["loop_cpu_s"],
-            rr["solver"] + ", 1 thread",
+            f"brexsim etd warm, {a.workers} threads",
+            n,
+            bx["etd_s"],
+            bx["etd_cpu_s"],
+            f"fixed-grid exponential integrator (ETDRK4, {etd_form}), chunk {a.chunk}",
         ),
-        ("scipy solve_ivp loop", n_sp, sp["loop_s"], sp["loop_cpu_s"], sp["solver"] + ", 1 thread"),
     ]
+    if rr is not None and sp is not None:
+        rows += [
+            (
+                "libRoadRunner loop (warm)",
+                n_rr,
+                rr["loop_s"],
+                rr["loop_cpu_s"],
+                rr["solver"] + ", 1 thread",
+            ),
+            (
+                "scipy solve_ivp loop",
+                n_sp,
+                sp["loop_s"],
+                sp["loop_cpu_s"],
+                sp["solver"] + ", 1 thread",
+            ),
+        ]
     print(f"machine: {_machine(device)}")
     print(
         f"versions: brexsim {__version__}, python {platform.python_version()}, jax "
         f"{jax.__version__}, numpy {np.__version__}, scipy {scipy.__version__}, libroadrunner "
         f"{roadrunner.__version__}, libsbml {libsbml.getLibSBMLDottedVersion()}"
     )
+    rr_load = (
+        f"libRoadRunner SBML load + compile {rr['load_s']:.2f} s (not in its row)"
+        if rr is not None
+        else "libRoadRunner and scipy not run (brexanolone IV only: no SBML export or numpy "
+        f"model of {reg.drug})"
+    )
     print(
         f"model: {a.regimen}, outputs hourly 0-{t[-1]:g} h ({len(t)} times), tolerances rtol "
         f"{a.rtol:g} atol {a.atol:g}; population sampling {sample_s:.2f} s (not in the rows); "
-        f"libRoadRunner SBML load + compile {rr['load_s']:.2f} s (not in its row)"
+        + rr_load
     )
     print(
         f"{'engine':32s} {'patients':>8s} {'wall s':>8s} {'patients/s':>11s} {'CPU s':>8s} "
@@ -527,18 +602,36 @@ def main(argv: list[str] | None = None) -> dict:
         f"load average during the run: {os.getloadavg()[0]:.1f} on "
         f"{os.cpu_count()} logical CPUs (other jobs share the machine when > cores)"
     )
-    for label, other, k in (("libRoadRunner", rr, n_rr), ("scipy", sp, n_sp)):
-        d = _max_diff(ref, other["result"], k)
-        print(
-            f"max |{label} - brexsim| over {k} patients: "
-            + ", ".join(f"{key} {v:.2e}" for key, v in d.items())
-        )
+    if rr is not None and sp is not None:
+        for label, other, k in (("libRoadRunner", rr, n_rr), ("scipy", sp, n_sp)):
+            d = _max_diff(ref, other["result"], k)
+            print(
+                f"max |{label} - brexsim| over {k} patients: "
+                + ", ".join(f"{key} {v:.2e}" for key, v in d.items())
+            )
     print(
         "max |grid inputs - default engine| over all patients: "
         + ", ".join(f"{key} {v:.2e}" for key, v in bx["grid_inputs_diff"].items())
     )
+    tight = f"rtol {REFERENCE_TOL[0]:g} atol {REFERENCE_TOL[1]:g}"
+    for name in ("etd", "default"):
+        d = bx[f"{name}_vs_reference"]
+        print(
+            f"max |{name} engine - diffrax {tight}| over {n_ref} patients: "
+            + ", ".join(f"{key} {v:.2e}" for key, v in d.items())
+        )
+    d_etd = bx["etd_vs_reference"]
+    within = all(d_etd[k] <= lim for k, lim in ETD_TARGETS.items())
+    print(
+        f"etd targets (issue 16): TNF-alpha fold {d_etd['tnf_fold']:.2e} <= "
+        f"{ETD_TARGETS['tnf_fold']:g}, expected HAM-D {d_etd['hamd_expected']:.2e} <= "
+        f"{ETD_TARGETS['hamd_expected']:g} points: {'met' if within else 'NOT met'}; "
+        f"reference solve {bx['reference_s']:.2f} s (not in the rows)"
+    )
     warm = n / bx["warm_s"]
-    rr_pps = n_rr / rr["loop_s"]
+    etd_pps = n / bx["etd_s"]
+    rr_pps = n_rr / rr["loop_s"] if rr is not None else None
+    rr_cpu = n_rr / rr["loop_cpu_s"] if rr is not None else None
     summary = {
         "patients": n,
         "device": str(device),
@@ -550,13 +643,22 @@ def main(argv: list[str] | None = None) -> dict:
         "brexsim_visits_patients_per_s": n / bx["visits_s"],
         "brexsim_monitoring_patients_per_s": n / bx["monitoring_s"],
         "roadrunner_patients_per_s": rr_pps,
-        "roadrunner_load_s": rr["load_s"],
-        "scipy_patients_per_s": n_sp / sp["loop_s"],
-        "ratio_vs_roadrunner": warm / rr_pps,
+        "roadrunner_load_s": rr["load_s"] if rr is not None else None,
+        "scipy_patients_per_s": n_sp / sp["loop_s"] if sp is not None else None,
+        "ratio_vs_roadrunner": warm / rr_pps if rr_pps else None,
         "brexsim_patients_per_cpu_s": n / bx["warm_cpu_s"],
-        "roadrunner_patients_per_cpu_s": n_rr / rr["loop_cpu_s"],
-        "ratio_per_cpu_s_vs_roadrunner": (n / bx["warm_cpu_s"]) / (n_rr / rr["loop_cpu_s"]),
+        "roadrunner_patients_per_cpu_s": rr_cpu,
+        "ratio_per_cpu_s_vs_roadrunner": (n / bx["warm_cpu_s"]) / rr_cpu if rr_cpu else None,
         "peak_rss_mb": _peak_rss_mb(),
+        "regimen": a.regimen,
+        "etd_patients_per_s": etd_pps,
+        "etd_ratio_vs_roadrunner": etd_pps / rr_pps if rr_pps else None,
+        "etd_reference_patients": n_ref,
+        "etd_max_abs_tnf_fold_diff": d_etd["tnf_fold"],
+        "etd_max_abs_hamd_diff": d_etd["hamd_expected"],
+        "etd_within_target": within,
+        "default_max_abs_tnf_fold_diff": bx["default_vs_reference"]["tnf_fold"],
+        "default_max_abs_hamd_diff": bx["default_vs_reference"]["hamd_expected"],
     }
     print(json.dumps(summary))
     return summary

@@ -191,10 +191,18 @@ def select_patient_ids(
 
 
 def concat_populations(parts: Sequence[Population]) -> Population:
-    """One population from several (same seed)."""
+    """One population from several (same seed).
+
+    The random effects keep the first part's key order (a list, never a set: a set's order
+    follows the string hashes, which change with ``PYTHONHASHSEED`` from process to process).
+
+    >>> a, b = sample_population(2, 1, first_id=0), sample_population(2, 1, first_id=2)
+    >>> list(concat_populations([a, b]).random_effects) == list(a.random_effects)
+    True
+    """
     if not parts:
         raise input_error("parts", 0, "at least one population")
-    keys = set(parts[0].random_effects)
+    keys = list(parts[0].random_effects)
     return Population(
         ids=np.concatenate([p.ids for p in parts]),
         weight_kg=np.concatenate([p.weight_kg for p in parts]),

@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from brexsim.covariates import COVARIATE_LEVELS, PK_ETAS
 from brexsim.dosing.regimen import Regimen
 from brexsim.errors import input_error
+from brexsim.population import Population
 from brexsim.population.trial_population import (
     InclusionCriteria,
     get_patient_id,
@@ -27,10 +29,12 @@ from brexsim.population.trial_population import (
 from brexsim.trial.spec import TrialSpec
 
 __all__ = [
+    "PK_ETA_COLUMNS",
     "SOLVER_BLOCK",
     "SUMMARY_VARIABLES",
     "ChunkResult",
     "ChunkTask",
+    "get_patient_columns",
     "plan_trial",
     "simulate_chunk",
 ]
@@ -46,6 +50,9 @@ SUMMARY_VARIABLES: tuple[str, ...] = (
     "bdnf_change_sd",
     "hamd",
 )
+#: The PK η columns of ``patients.parquet``, in this order: brexanolone's then zuranolone's, each
+#: in the order of its population model (:mod:`brexsim.params.popmodel`).
+PK_ETA_COLUMNS: tuple[str, ...] = (*PK_ETAS["brexanolone"], *PK_ETAS["zuranolone"])
 
 
 @dataclass(frozen=True)
@@ -97,7 +104,7 @@ class ChunkResult:
     #: simulated observations (:mod:`brexsim.trial.observe`), or None when none were asked
     observations: Any = None
     #: per-patient columns of ``patients.parquet`` beyond the fixed ones: the special-population
-    #: covariates and the PK etas, ``{name: (n,) array}``
+    #: covariates and the PK etas, ``{name: (n,) array}`` in :func:`get_patient_columns`' order
     covariates: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
@@ -215,7 +222,12 @@ def simulate_chunk(task: ChunkTask, params=None) -> ChunkResult:  # type: ignore
     t0 = time.perf_counter()
     iiv = None if task.iiv is None else (task.iiv[0], np.asarray(task.iiv[1], dtype=float))
     pop = sample_patients(
-        np.asarray(task.ids), task.seed, task.criteria, iiv, params, task.covariates,
+        np.asarray(task.ids),
+        task.seed,
+        task.criteria,
+        iiv,
+        params,
+        task.covariates,
         task.pk_variability,
     )
     visits = np.asarray(task.visits_h, dtype=float)
@@ -280,12 +292,30 @@ def simulate_chunk(task: ChunkTask, params=None) -> ChunkResult:  # type: ignore
         outcomes={k: np.concatenate(v) for k, v in outcomes.items()},
         seconds=time.perf_counter() - t0,
         observations=observations,
-        covariates={
-            **{k: np.asarray(v).astype(str) for k, v in pop.covariates.items()},
-            **{
-                k: np.asarray(v, dtype=float)
-                for k, v in pop.random_effects.items()
-                if k.startswith("eta_pk_")
-            },
-        },
+        covariates=get_patient_columns(pop),
     )
+
+
+def get_patient_columns(pop: Population) -> dict[str, np.ndarray]:
+    """The per-patient columns of ``patients.parquet`` beyond the fixed ones, in a fixed order.
+
+    First the special-population covariates (as strings) in the order of
+    :data:`brexsim.covariates.COVARIATE_LEVELS`, then the PK η present in the population
+    (float) in the order of :data:`PK_ETA_COLUMNS`; any other ``eta_pk_*`` follows, sorted by
+    name. The order never depends on the order of ``pop``'s dicts (a dict built from a set
+    changes order with ``PYTHONHASHSEED``, i.e. from process to process).
+
+    >>> from brexsim.population import sample_population
+    >>> list(get_patient_columns(sample_population(2, 1, pk_variability=True)))[-7:]
+    ['eta_pk_cl', 'eta_pk_v1', 'eta_pk_q', 'eta_pk_v2', 'eta_pk_cl_f', 'eta_pk_v_f', 'eta_pk_ktr']
+    """
+    cov = pop.covariates
+    names = [k for k in COVARIATE_LEVELS if k in cov]
+    names += sorted(k for k in cov if k not in COVARIATE_LEVELS)
+    re = pop.random_effects
+    etas = [k for k in PK_ETA_COLUMNS if k in re]
+    etas += sorted(k for k in re if k.startswith("eta_pk_") and k not in PK_ETA_COLUMNS)
+    return {
+        **{k: np.asarray(cov[k]).astype(str) for k in names},
+        **{k: np.asarray(re[k], dtype=float) for k in etas},
+    }

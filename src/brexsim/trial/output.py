@@ -6,7 +6,10 @@ Files written by :func:`run_trial_to_dir` into the output folder (all or nothing
   every model output at every visit (visits after a patient's dropout are left out), written
   chunk by chunk (bounded memory);
 * ``patients.parquet`` — one row per patient: covariates, dropout time, sedation and monitoring
-  outcomes;
+  outcomes; the columns in a fixed order (``subject, arm, replicate, weight_kg, hamd_baseline,
+  antidepressant, dropout_h``, the special-population covariates, the PK η in the order of
+  :data:`brexsim.trial.chunk.PK_ETA_COLUMNS`, then the outcomes;
+  :func:`brexsim.trial.chunk.get_patient_columns`), the same in every process;
 * ``observations.parquet`` (when the spec has ``[observations]``) — simulated observed data,
   :mod:`brexsim.trial.observe` (``replicate, arm, subject, time_h, dvid, dv, ipred, pred, blq,
   lloq, unit``);
