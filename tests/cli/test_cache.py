@@ -4,6 +4,8 @@ turned off, that JAX's own settings win, and that a bad folder only warns."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import jax
 import pytest
@@ -11,10 +13,16 @@ from typer.testing import CliRunner
 
 import brexsim.cli
 from brexsim.cli import _cache, app
-from brexsim.cli._cache import MIN_COMPILE_TIME_S, choose_cache_dir, configure_compilation_cache
+from brexsim.cli._cache import (
+    MIN_COMPILE_TIME_S,
+    choose_cache_dir,
+    configure_compilation_cache,
+    configure_error_mode,
+)
 from brexsim.cli.doctor import check_compilation_cache, get_compilation_cache_dir
 
 _OPTIONS = ("jax_compilation_cache_dir", "jax_persistent_cache_min_compile_time_secs")
+_JAX_VARS = ("JAX_COMPILATION_CACHE_DIR", "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS")
 
 
 @pytest.fixture(autouse=True)
@@ -146,3 +154,29 @@ def test_doctor_warns_when_the_folder_cannot_be_created(tmp_path):
     (tmp_path / "file").write_text("x")
     c = check_compilation_cache(tmp_path / "file" / "cache")
     assert c.status == "WARN" and "cannot be created" in c.reason
+
+
+def test_error_mode_is_left_alone_once_equinox_is_imported(monkeypatch):
+    import equinox  # noqa: F401  (Equinox has read EQX_ON_ERROR already)
+
+    monkeypatch.delenv("EQX_ON_ERROR", raising=False)
+    assert configure_error_mode(["simulate"], "/some/cache") is None
+    assert "EQX_ON_ERROR" not in os.environ
+
+
+def test_a_cached_simulate_writes_its_batched_solve_to_the_cache(tmp_path):
+    """The console script in a fresh process: ``simulate`` sets EQX_ON_ERROR=nan, so the
+    jitted batch solve (no host callback left) is written to the persistent cache."""
+    env = {k: v for k, v in os.environ.items() if k not in ("EQX_ON_ERROR", *_JAX_VARS)}
+    env["BREXSIM_CACHE_DIR"] = str(tmp_path / "c")
+    script = (
+        "import sys, os; sys.argv = ['brexsim', 'simulate', '--regimen', 'zulresso', '--out', "
+        f"{str(tmp_path / 'out')!r}]; import brexsim.cli\n"
+        "try:\n    brexsim.cli.main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "print('EQX_ON_ERROR=' + os.environ['EQX_ON_ERROR'])"
+    )
+    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, timeout=900)  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "EQX_ON_ERROR=nan" in run.stdout
+    assert any(p.name.startswith("jit_batch-") for p in (tmp_path / "c").iterdir())

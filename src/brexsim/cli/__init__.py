@@ -4,8 +4,10 @@ Each sub-command lives in its own module in this package and registers itself on
 :data:`brexsim.cli._app.app`; every module here is imported when the CLI starts, so adding a
 command means adding a file. :func:`main` first configures the JAX persistent compilation
 cache (:mod:`brexsim.cli._cache`: ``BREXSIM_CACHE_DIR``, default ``~/.cache/brexsim/jax``), so
-that a second run loads the compiled solvers instead of compiling them again; importing the
-package (``from brexsim.cli import app``, as the tests do) configures nothing.
+that a second run loads the compiled solvers instead of compiling them again; for ``simulate``
+and ``trial`` it also sets ``EQX_ON_ERROR=nan`` (unless set) so that their batched solve can be
+cached (:func:`brexsim.cli._cache.choose_error_mode`); importing the package (``from
+brexsim.cli import app``, as the tests do) configures nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pkgutil
 import sys
 
 from brexsim.cli._app import app
-from brexsim.cli._cache import configure_compilation_cache
+from brexsim.cli._cache import configure_compilation_cache, configure_error_mode
 
 __all__ = ["app", "main"]
 
@@ -35,7 +37,9 @@ def main() -> None:
     A cache that cannot be set up never stops the command (one warning line on stderr).
     """
     try:
-        configure_compilation_cache()
+        folder = configure_compilation_cache()
     except Exception as exc:  # a JAX without these options, say: run without the cache
         print(f"brexsim: warning: compilation cache not configured ({exc})", file=sys.stderr)
+        folder = None
+    configure_error_mode(sys.argv[1:], folder)
     app()

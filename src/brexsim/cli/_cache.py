@@ -171,3 +171,51 @@ def configure_compilation_cache(env: Mapping[str, str] = os.environ) -> str | No
         os.environ[_JAX_DIR_ENV] = folder
         os.environ.setdefault(_JAX_MIN_TIME_ENV, str(MIN_COMPILE_TIME_S))
     return folder
+
+
+#: Commands whose compiled solves may run with Equinox's runtime checks in NaN mode
+#: (:func:`choose_error_mode`): every output of the assembled model is checked for finite
+#: values (:func:`brexsim.model.simulate` raises :class:`brexsim.errors.SolverError` naming the
+#: patients), and its diffrax solves already run with ``throw=False`` (failures come back as
+#: result codes, per patient).
+NAN_CHECK_COMMANDS = frozenset({"simulate", "trial"})
+_EQX_ENV = "EQX_ON_ERROR"
+
+
+def choose_error_mode(argv: list[str], env: Mapping[str, str], cache: str | None) -> str | None:
+    """``"nan"`` when the command line may set ``EQX_ON_ERROR=nan``, else ``None``.
+
+    JAX never writes an executable with host callbacks to the persistent cache, and Equinox's
+    runtime checks (``eqx.error_if``, inside every diffrax solve) are host callbacks unless
+    ``EQX_ON_ERROR`` is ``nan`` (a failed check then returns NaN instead of raising). So the
+    batched solve of ``simulate`` and ``trial`` (:data:`NAN_CHECK_COMMANDS`) is cached only in
+    NaN mode. It is chosen only when the cache is on (``cache`` is a folder), the user has not
+    set ``EQX_ON_ERROR`` and the command is one of those; NaN can then not pass unnoticed: those
+    commands check every output for finite values and report failures per patient.
+
+    Examples
+    --------
+    >>> choose_error_mode(["trial", "study1"], {}, "/c")
+    'nan'
+    >>> choose_error_mode(["fit", "d.csv"], {}, "/c") is None  # other commands: Equinox default
+    True
+    >>> choose_error_mode(["trial", "study1"], {"EQX_ON_ERROR": "raise"}, "/c") is None
+    True
+    >>> choose_error_mode(["--version"], {}, "/c") is None
+    True
+    """
+    if cache is None or _EQX_ENV in env:
+        return None
+    command = next((a for a in argv if not a.startswith("-")), None)
+    return "nan" if command in NAN_CHECK_COMMANDS else None
+
+
+def configure_error_mode(argv: list[str], cache: str | None) -> str | None:
+    """Export ``EQX_ON_ERROR`` = :func:`choose_error_mode` (worker processes inherit it) when
+    it is not ``None`` and Equinox is not imported yet (Equinox reads it once, at import);
+    returns the mode set, or ``None``."""
+    mode = choose_error_mode(argv, os.environ, cache)
+    if mode is None or "equinox" in sys.modules:
+        return None
+    os.environ[_EQX_ENV] = mode
+    return mode
