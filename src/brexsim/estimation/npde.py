@@ -10,17 +10,16 @@ pde_ij = (1/K) Σ_k 1[y*_ij^(k) < y*_ij], set to 1/K where it is 0 and 1 - 1/K w
 (Comets 2008), and npde_ij = Φ⁻¹(pde_ij). Under the model the NPDE are N(0, 1) and independent
 within a subject.
 
-BLQ records (``blq="cdf"``, the default; Nguyen, Comets & Mentré 2012 J Pharmacokinet
-Pharmacodyn 39:499, the method of the R package npde): the observation is censored, so its
-prediction discrepancy is drawn uniformly on (0, p_LOQ], p_LOQ = P(y < LLOQ) under the model
-(the fraction of replicates below the record's LLOQ, at least 1/K); the record is then imputed
-as that quantile of its simulated values. Every replicate value below its record's LLOQ is
-imputed the same way, so the observation stays exchangeable with its replicates, and the
-completed vectors are decorrelated as above. A censored record then has an NPDE like any
-other, and under the model they stay N(0, 1), whereas leaving the BLQ records out keeps only
-the high values where the model predicts many BLQ (NPDE biased upwards). ``blq="omit"``: BLQ
-records get NaN and are left out of the decorrelation (the earlier behaviour). The draws are
-seeded (``seed``).
+BLQ records (``blq="cdf"``, the default; Nguyen, Comets & Mentré 2012 J Pharmacokinet Pharmacodyn
+39:499; the ``cdf`` method of the R package npde, ``npde.cens.method``): the observation is
+censored, so its prediction discrepancy is drawn uniformly on (0, p_LOQ], p_LOQ = P(y < LLOQ) under
+the model (the fraction of replicates below the record's LLOQ, at least 1/K); the record is then
+imputed as that quantile of its simulated values. Every replicate value below its record's LLOQ is
+imputed the same way, so the observation stays exchangeable with its replicates, and the completed
+vectors are decorrelated as above. A censored record then has an NPDE like any other, and under the
+model they stay N(0, 1), whereas leaving the BLQ records out keeps only the high values where the
+model predicts many BLQ (NPDE biased upwards). ``blq="omit"``: BLQ records get NaN and are left out
+of the decorrelation (the earlier behaviour). The draws are seeded (``seed``).
 
 Examples
 --------
