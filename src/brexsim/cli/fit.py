@@ -19,15 +19,17 @@ default ``gaba`` is accepted there.
 ``fitted_parameters.toml`` (shipped layer models only): the fit as a parameter overlay file
 (:mod:`brexsim.params.overlay`) that ``brexsim simulate --params`` and ``brexsim trial --params``
 read. θ become the table rows of the layer's population description
-(:mod:`brexsim.params.popmodel`: ``Theta.param``), the Ω diagonal the ``Eta.omega`` rows
-(variances or SDs, as ``Eta.scale`` says) and σ the ``Sigma`` prop/add rows of
-``plasma_conc`` (``Sigma.scale``); for ``hamd`` the rows of
+(:mod:`brexsim.params.popmodel`: ``Theta.param``), the Ω diagonal the ``Eta.omega`` rows (variances
+or SDs, as ``Eta.scale`` says) and σ the ``Sigma`` prop/add rows of ``plasma_conc``
+(``Sigma.scale``; ``brexanolone_pk``, ``zuranolone_pk``); for ``cytokine`` the θ and Ω rows of the
+``tlr`` layer, not its two σ (TNF-α, IL-6: the tables hold one row, ``tlr.sigma_prop_plasma``, for
+both; the estimates are in ``estimates.json``); for ``hamd`` the rows of
 :data:`brexsim.estimation.models.hamd.TABLE_ROWS` (a block Ω's ``OMEGA21`` becomes
-``hamd.phenotype_loading_drug`` = OMEGA21 / sqrt(OMEGA11·OMEGA22)); each row: the estimate
-(NUTS: posterior median), the table's unit and description, a source naming the method, the
-data file and its SHA-256, the OFV and the seed, confidence ``C``. Rows the fit does not
-estimate (the Ω correlation, covariate factors) keep their table values. For other models
-``estimates.json`` says ``"fitted_parameters": null`` and ``"fitted_parameters_reason"`` why.
+``hamd.phenotype_loading_drug`` = OMEGA21 / sqrt(OMEGA11·OMEGA22)); each row: the estimate (NUTS:
+posterior median), the table's unit and description, a source naming the method, the data file and
+its SHA-256, the OFV and the seed, confidence ``C``. Rows the fit does not estimate (the Ω
+correlation, covariate factors) keep their table values. For other models ``estimates.json`` says
+``"fitted_parameters": null`` and ``"fitted_parameters_reason"`` why.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ FITTED_PARAMETERS = "fitted_parameters.toml"
 FIT_FIGURES = ("gof.png", "vpc.png", "report.html")
 FIT_OUTPUTS = FIT_DATA + FIT_FIGURES
 #: Models built from the parameter tables (a hypothesis overlay applies to them).
-LAYER_MODELS = ("brexanolone_pk", "hamd")
+LAYER_MODELS = ("brexanolone_pk", "zuranolone_pk", "hamd", "cytokine")
 _METHODS = ("focei", "laplace", "nuts")
 
 
@@ -133,12 +135,15 @@ def _fitted_rows(m, ps, est: dict, source: str) -> list:  # type: ignore[no-unty
 
     if m.name == "hamd":
         return _fitted_hamd_rows(ps, est, source)
-    pm = get_population_model(m.name)
-    sig = next(s for s in pm.sigmas if s.dvid == "plasma_conc")
+    pm = get_population_model("tlr" if m.name == "cytokine" else m.name)
     targets = [(t.param, "variance") for t in pm.thetas]
-    targets += [(e.omega, e.scale) for e in pm.etas]
-    targets += [(r, sig.scale) for r in (sig.prop, sig.add)]
+    targets += [(e.omega, e.scale) for e in pm.etas if e.name in m.etas]
     names = get_parameter_names(m)
+    if m.name == "cytokine":  # one table row (tlr.sigma_prop_plasma) for two estimated σ
+        names = names[: len(targets)]
+    else:
+        sig = next(s for s in pm.sigmas if s.dvid == "plasma_conc")
+        targets += [(r, sig.scale) for r in (sig.prop, sig.add)]
     if len(names) != len(targets) or m.omega_block:
         raise RuntimeError(f"{m.name}: estimates do not map one to one onto the table rows")
     rows = []

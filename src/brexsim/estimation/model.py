@@ -103,9 +103,7 @@ class NLMEModel:
             if self.error != "additive":
                 raise input_error("error", self.error, "'additive' when sigma_dvids is given")
             if len(set(self.sigma_dvids)) != len(self.sigmas) or len(self.sigmas) < 1:
-                raise input_error(
-                    "sigma_dvids", self.sigma_dvids, "distinct DVIDs, one per sigma"
-                )
+                raise input_error("sigma_dvids", self.sigma_dvids, "distinct DVIDs, one per sigma")
         elif len(self.sigmas) != _ERRORS[self.error]:
             raise input_error("sigmas", len(self.sigmas), f"{_ERRORS[self.error]} for {self.error}")
         om = np.asarray(self.omega, float)
@@ -271,15 +269,31 @@ def check_observation_types(m: NLMEModel, dvid, mask) -> None:  # type: ignore[n
 def from_population_model(layer: str = "brexanolone_pk", params=None) -> NLMEModel:  # type: ignore[no-untyped-def]
     """The estimation model of a layer of :data:`brexsim.params.popmodel.POPULATION_MODELS`.
 
-    Supported: ``brexanolone_pk``: 2-compartment IV (bolus or infusion; AMT mg, RATE mg/h, DV
-    ng/mL), θ CL, V1, Q (L/h/kg) and V2 (L/kg) times the covariate ``WT`` (kg), log-normal η on
-    each, a diagonal Ω (the tables' correlation row is 0) and the combined error; initial values
-    are the parameter tables' values. The hepatic-impairment factors are not estimated.
+    Supported:
+
+    * ``brexanolone_pk``: 2-compartment IV (bolus or infusion; AMT mg, RATE mg/h, DV ng/mL),
+      θ CL, V1, Q (L/h/kg) and V2 (L/kg) times the covariate ``WT`` (kg), log-normal η on
+      each, a diagonal Ω (the tables' correlation row is 0) and the combined error. The
+      hepatic-impairment factors are not estimated.
+    * ``zuranolone_pk``: oral doses (AMT mg, ``RATE`` 0) into the fed transit chain of
+      :mod:`brexsim.pk.zuranolone` (``n_transit_fed`` compartments, fixed), 2-compartment
+      disposition (DV ng/mL; :func:`brexsim.estimation.pk.transit_two_compartment`), θ CL/F,
+      V2/F, V3/F, Q/F (L, L/h) and KTR (1/h); η ``eta_pk_cl_f`` on CL/F, ``eta_pk_v_f`` on
+      V2/F, V3/F and Q/F together (the engine's scaling,
+      :func:`brexsim.covariates.get_pk_scales`, so that the half-lives follow CL/F and V/F),
+      ``eta_pk_ktr`` on KTR; diagonal Ω, combined error. The CYP3A4, hepatic and renal
+      factors are not estimated (no covariates), fasted doses are not modelled.
+
+    Initial values are the parameter tables' values (``params``, default the packaged ones).
+
+    >>> m = from_population_model("zuranolone_pk")
+    >>> [t.name for t in m.thetas], m.etas[1]
+    (['CL/F', 'V2/F', 'V3/F', 'Q/F', 'KTR'], 'eta_pk_v_f')
     """
     from brexsim.params.popmodel import get_omega, get_population_model, get_sigma
 
-    if layer != "brexanolone_pk":
-        raise input_error("layer", layer, "brexanolone_pk (other layers: not yet estimable)")
+    if layer not in _LAYERS:
+        raise input_error("layer", layer, f"one of {sorted(_LAYERS)} (other layers: not estimable)")
     from brexsim.params import load_parameters
 
     ps = params or load_parameters()
@@ -290,15 +304,7 @@ def from_population_model(layer: str = "brexanolone_pk", params=None) -> NLMEMod
     )
     om = np.diag(np.diag(get_omega(pm, ps)))
     sg = get_sigma(pm, "plasma_conc", ps)
-    names = [t.name for t in pm.thetas]
-
-    def predict(theta, eta, subject):  # type: ignore[no-untyped-def]
-        from brexsim.estimation.pk import two_compartment
-
-        wt = subject.cov["WT"]
-        ind = [theta[n] * wt * jnp.exp(eta[k]) for k, n in enumerate(names)]
-        return two_compartment(subject, *ind, scale=1000.0)
-
+    predict, covariates, what = _LAYERS[layer](pm, ps)
     return NLMEModel(
         name=layer,
         thetas=thetas,
@@ -310,6 +316,44 @@ def from_population_model(layer: str = "brexanolone_pk", params=None) -> NLMEMod
         ),
         predict=predict,
         error="combined",
-        covariates=("WT",),
-        description="brexanolone 2-compartment IV PK (brexsim.params.popmodel)",
+        covariates=covariates,
+        description=f"{what} (brexsim.params.popmodel)",
     )
+
+
+def _brexanolone_pk(pm, ps):  # type: ignore[no-untyped-def]
+    names = [t.name for t in pm.thetas]
+
+    def predict(theta, eta, subject):  # type: ignore[no-untyped-def]
+        from brexsim.estimation.pk import two_compartment
+
+        wt = subject.cov["WT"]
+        ind = [theta[n] * wt * jnp.exp(eta[k]) for k, n in enumerate(names)]
+        return two_compartment(subject, *ind, scale=1000.0)
+
+    return predict, ("WT",), "brexanolone 2-compartment IV PK"
+
+
+def _zuranolone_pk(pm, ps):  # type: ignore[no-untyped-def]
+    n = max(1, round(ps.value("zuranolone_pk.n_transit_fed")))  # as brexsim.pk.zuranolone
+
+    def predict(theta, eta, subject):  # type: ignore[no-untyped-def]
+        from brexsim.estimation.pk import transit_two_compartment
+
+        v = jnp.exp(eta[1])
+        return transit_two_compartment(
+            subject,
+            cl=theta["CL/F"] * jnp.exp(eta[0]),
+            v2=theta["V2/F"] * v,
+            q=theta["Q/F"] * v,
+            v3=theta["V3/F"] * v,
+            ktr=theta["KTR"] * jnp.exp(eta[2]),
+            n_transit=n,
+            scale=1000.0,
+        )
+
+    return predict, (), f"zuranolone oral PK: {n}-compartment fed transit chain, 2 compartments"
+
+
+#: Layer → builder of (prediction, covariates, description) for :func:`from_population_model`.
+_LAYERS = {"brexanolone_pk": _brexanolone_pk, "zuranolone_pk": _zuranolone_pk}

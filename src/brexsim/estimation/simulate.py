@@ -25,7 +25,12 @@ import pandas as pd
 from brexsim.estimation.data import EstimationData, frame_to_data
 from brexsim.estimation.model import NLMEModel, get_initial_vector, residual_variance, split_natural
 
-__all__ = ["make_infusion_design", "simulate_data"]
+__all__ = [
+    "make_cytokine_design",
+    "make_infusion_design",
+    "make_oral_design",
+    "simulate_data",
+]
 
 #: The approved 60-h brexanolone regimen (µg/kg/h by period, h): Zulresso PI.
 _REGIMEN = (
@@ -71,6 +76,68 @@ def make_infusion_design(n_subjects: int = 30, seed: int = 0) -> EstimationData:
     df = pd.DataFrame(rows, columns=["ID", "TIME", "AMT", "RATE", "EVID", "DV", "WT"])
     df = df.sort_values(["ID", "TIME", "EVID"], ascending=[True, True, False], kind="stable")
     return frame_to_data(df, "simulated design")
+
+
+#: Rich sampling after a dose of the oral design (h after the dose).
+_ORAL_RICH_H = (1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 12.0)
+#: Washout samples after the last oral dose (h after it).
+_ORAL_WASHOUT_H = (24.0, 48.0, 96.0, 168.0)
+
+
+def make_oral_design(
+    n_subjects: int = 40, mg: float = 50.0, n_doses: int = 14, interval_h: float = 24.0
+) -> EstimationData:
+    """A NONMEM design of once-daily oral dosing (the Zurzuvae course: 50 mg every 24 h for
+    14 days, Zurzuvae PI section 2; ``AMT`` mg, ``RATE`` 0, first dose at ``TIME`` 0): rich
+    sampling after the first and the last dose (1-12 h), troughs before doses 3, 6 and 10
+    (those within the course) and washout samples 24-168 h after the last dose; DV
+    placeholders 1, no covariates.
+
+    >>> d = make_oral_design(2)
+    >>> d.n_subjects, d.n_obs, float(d.amt[0].sum())   # 14 x 50 mg each
+    (2, 46, 700.0)
+    """
+    last = (n_doses - 1) * interval_h
+    t_obs = [t for t in _ORAL_RICH_H if t < interval_h or n_doses == 1]
+    t_obs += [k * interval_h for k in (2, 5, 9) if k < n_doses - 1]
+    if n_doses > 1:
+        t_obs += [last + t for t in _ORAL_RICH_H if t < interval_h]
+    t_obs += [last + t for t in _ORAL_WASHOUT_H]
+    rows = []
+    for i in range(1, n_subjects + 1):
+        rows += [(i, k * interval_h, float(mg), 0.0, 1, 0.0) for k in range(n_doses)]
+        rows += [(i, t, 0.0, 0.0, 0, 1.0) for t in sorted(set(t_obs))]
+    df = pd.DataFrame(rows, columns=["ID", "TIME", "AMT", "RATE", "EVID", "DV"])
+    df = df.sort_values(["ID", "TIME", "EVID"], ascending=[True, True, False], kind="stable")
+    return frame_to_data(df, "simulated oral design")
+
+
+#: Cytokine sampling of the infusion design (h): pre-dose, during and after the 60-h infusion.
+CYTOKINE_TIMES_H = (0.0, 12.0, 24.0, 36.0, 48.0, 60.0, 72.0, 96.0, 168.0)
+
+
+def make_cytokine_design(
+    n_subjects: int = 30, seed: int = 0, times_h: tuple[float, ...] = CYTOKINE_TIMES_H
+) -> EstimationData:
+    """The 60-h regimen of :func:`make_infusion_design` (AMT mg, RATE mg/h, WT uniform 55-95
+    kg) with plasma TNF-α (``DVID`` 2) and IL-6 (``DVID`` 3) samples at ``times_h`` (DV
+    placeholders 0: ln fold changes, :mod:`brexsim.estimation.models.cytokine`).
+
+    >>> d = make_cytokine_design(2, seed=1)
+    >>> d.n_obs, sorted(set(d.dvid[d.obs_mask].tolist()))
+    (36, [2, 3])
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(1, n_subjects + 1):
+        wt = float(rng.uniform(55.0, 95.0))
+        for t0, t1, ug in _REGIMEN:
+            rate = ug * wt / 1000.0
+            rows.append((i, t0, rate * (t1 - t0), rate, 1, 0.0, 2, wt))
+        rows += [(i, t, 0.0, 0.0, 0, 0.0, k, wt) for t in times_h for k in (2, 3)]
+    df = pd.DataFrame(rows, columns=["ID", "TIME", "AMT", "RATE", "EVID", "DV", "DVID", "WT"])
+    df = df.sort_values(["ID", "TIME", "EVID"], ascending=[True, True, False], kind="stable")
+    return frame_to_data(df, "simulated cytokine design")
 
 
 def simulate_data(m: NLMEModel, data: EstimationData, seed: int = 0, x=None) -> EstimationData:  # type: ignore[no-untyped-def]

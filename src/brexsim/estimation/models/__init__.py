@@ -1,8 +1,15 @@
 """Shipped estimation models and the loader of a user's model file.
 
-``load_model("pheno")``, ``load_model("brexanolone_pk")``, ``load_model("hamd")`` or
-``load_model("path/model.py")``: a Python file that defines ``model`` (an
-:class:`~brexsim.estimation.model.NLMEModel`) or a function ``get_model()`` returning one.
+``load_model("pheno")``, ``load_model("brexanolone_pk")``, ``load_model("zuranolone_pk")``,
+``load_model("hamd")``, ``load_model("cytokine")`` or ``load_model("path/model.py")``: a
+Python file that defines ``model`` (an :class:`~brexsim.estimation.model.NLMEModel`) or a
+function ``get_model()`` returning one.
+
+``zuranolone_pk`` (:func:`~brexsim.estimation.model.from_population_model`) takes oral dose
+records only: ``load_model("zuranolone_pk", data)`` checks ``data`` first
+(:func:`brexsim.estimation.pk.check_oral_doses`: a ``RATE`` > 0 record is one input error).
+``cytokine`` (:mod:`brexsim.estimation.models.cytokine`): plasma TNF-α / IL-6 log folds under
+brexanolone infusions; ``load_model("cytokine", data)`` checks ``data`` the same way.
 
 ``hamd`` (:mod:`brexsim.estimation.models.hamd`) tabulates its drug input (the remission state)
 per dosing pattern: ``load_model("hamd")`` covers the preset patterns (placebo, zulresso,
@@ -14,7 +21,7 @@ Examples
 >>> load_model("pheno").name
 'pheno'
 >>> sorted(SHIPPED)
-['brexanolone_pk', 'hamd', 'pheno']
+['brexanolone_pk', 'cytokine', 'hamd', 'pheno', 'zuranolone_pk']
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from brexsim.estimation.model import NLMEModel
 
 __all__ = ["SHIPPED", "load_model"]
 
-SHIPPED = ("pheno", "brexanolone_pk", "hamd")
+SHIPPED = ("pheno", "brexanolone_pk", "zuranolone_pk", "hamd", "cytokine")
 
 
 def load_model(spec: str, data=None, params=None) -> NLMEModel:  # type: ignore[no-untyped-def]
@@ -35,7 +42,8 @@ def load_model(spec: str, data=None, params=None) -> NLMEModel:  # type: ignore[
 
     ``data`` (an :class:`~brexsim.estimation.data.EstimationData`) and ``params`` (a parameter
     set, default the packaged tables) are used by the layer models: ``params`` gives their
-    initial values, ``data`` the dosing patterns of ``hamd``; other models ignore them.
+    initial values, ``data`` the dosing patterns of ``hamd`` and the dose records that
+    ``zuranolone_pk`` and ``cytokine`` check; other models ignore them.
     """
     if spec == "pheno":
         from brexsim.estimation.models.pheno import model
@@ -45,10 +53,21 @@ def load_model(spec: str, data=None, params=None) -> NLMEModel:  # type: ignore[
         from brexsim.estimation.model import from_population_model
 
         return from_population_model("brexanolone_pk", params)
+    if spec == "zuranolone_pk":
+        from brexsim.estimation.model import from_population_model
+        from brexsim.estimation.pk import check_oral_doses
+
+        if data is not None:
+            check_oral_doses(data, spec)
+        return from_population_model(spec, params)
     if spec == "hamd":
         from brexsim.estimation.models.hamd import make_hamd_model
 
         return make_hamd_model(data, params)
+    if spec == "cytokine":
+        from brexsim.estimation.models.cytokine import make_cytokine_model
+
+        return make_cytokine_model(data, params)
     path = Path(spec)
     if path.suffix != ".py" or not path.is_file():
         raise input_error("--model", spec, f"one of {list(SHIPPED)} or an existing .py file")
