@@ -17,10 +17,19 @@ of `brexsim.calibration.hamd.get_typical_inputs`, scores rounded to integers and
 0-52), the packaged hamd table as truth (Ω = the SD rows squared, σ = residual_sd²). The
 rounding adds 1/12 point² of noise, so σ's truth is residual_sd² + 1/12 (stated in the table).
 
+Zuranolone PK (``--model zuranolone_pk``): 50 mg once daily for 14 days, rich sampling after the
+first and last doses, troughs and washout (`make_oral_design`). Cytokines (``--model cytokine``):
+the 60-h regimen with plasma TNF-α and IL-6 at 0-168 h (`make_cytokine_design`); about 3 s per
+subject and OFV evaluation on 2 cores, so a replicate of 12 subjects takes tens of minutes
+(not yet run to completion).
+
 Issue 14 targets: median bias of θ within 5 %, of Ω within 15 %, coverage 88-99 %.
 
     .venv/bin/python benchmarks/estimation_recovery.py --subjects 40 --replicates 50
     .venv/bin/python benchmarks/estimation_recovery.py --model hamd --subjects 100 --replicates 50
+    .venv/bin/python benchmarks/estimation_recovery.py --model zuranolone_pk --subjects 40 \
+        --replicates 20
+    .venv/bin/python benchmarks/estimation_recovery.py --model cytokine --subjects 12 --replicates 5
 """
 
 from __future__ import annotations
@@ -44,11 +53,17 @@ from brexsim.estimation.simulate import make_infusion_design, simulate_data
 
 def _replicates(a: argparse.Namespace):  # type: ignore[no-untyped-def]
     """``(model, truth, design, a function k -> replicate data, title)`` of ``--model``."""
-    if a.model == "brexanolone_pk":
-        m = load_model("brexanolone_pk")
-        design = make_infusion_design(a.subjects, seed=a.seed)
+    if a.model != "hamd":
+        from brexsim.estimation.simulate import make_cytokine_design, make_oral_design
+
+        design = {
+            "brexanolone_pk": lambda: make_infusion_design(a.subjects, seed=a.seed),
+            "zuranolone_pk": lambda: make_oral_design(a.subjects),
+            "cytokine": lambda: make_cytokine_design(a.subjects, seed=a.seed),
+        }[a.model]()
+        m = load_model(a.model, design)
         truth = np.asarray(to_natural(m, get_initial_vector(m)))
-        title = f"brexanolone PK recovery: {a.subjects} subjects"
+        title = f"{a.model} recovery: {a.subjects} subjects"
         return m, truth, design, lambda k: simulate_data(m, design, seed=1000 * a.seed + k), title
     from brexsim.estimation.data import frame_to_data
     from brexsim.estimation.models.hamd import make_hamd_model
@@ -72,7 +87,8 @@ def main() -> None:
     ap.add_argument("--subjects", type=int, default=40)
     ap.add_argument("--replicates", type=int, default=50)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--model", choices=("brexanolone_pk", "hamd"), default="brexanolone_pk")
+    ap.add_argument("--model", choices=("brexanolone_pk", "zuranolone_pk", "cytokine", "hamd"),
+                    default="brexanolone_pk")  # fmt: skip
     ap.add_argument("--method", choices=("focei", "laplace"), default="focei")
     a = ap.parse_args()
     m, truth, design, draw, title = _replicates(a)

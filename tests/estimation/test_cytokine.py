@@ -133,21 +133,6 @@ def test_bad_data_is_one_clear_error():
     load_model("cytokine", frame_to_data(ok))  # accepted
 
 
-@pytest.mark.slow  # not run to completion on the shared 2-core machine: ~3 s per subject and
-# OFV evaluation (diffrax DirectAdjoint), ~2 min compile; expect 20-40 min
-def test_focei_recovers_the_fixed_effects():
-    """12 subjects x 9 times x 2 cytokines simulated from the model (seed 3), FOCE-I from the
-    truth: IC50 and KREPROG within 3 sandwich SEs (99.7 % per parameter, asymptotically)."""
-    from brexsim.estimation.covariance import compute_covariance
-    from brexsim.estimation.fitting import fit_model
-    from brexsim.estimation.model import _initial_natural
-    from brexsim.estimation.simulate import simulate_data
-
-    d0 = make_cytokine_design(12, seed=2)
-    m = load_model("cytokine", d0)
-    data = simulate_data(m, d0, seed=3)
-    fit = fit_model(m, data, "focei")
-    se = compute_covariance(fit, "sandwich").se
-    truth = _initial_natural(m)
-    assert fit.converged
-    assert np.all(np.abs(fit.estimates[:2] - truth[:2]) < 3.0 * se[:2])
+# FOCE-I recovery of the cytokine model: benchmarks/estimation_recovery.py --model cytokine
+# (about 3 s per subject and OFV evaluation on 2 cores: too slow for the suite, not yet run to
+# completion).
