@@ -3,8 +3,6 @@ the hypothesis overlay, the CLI hand-off, and (slow) recovery from one simulated
 
 from __future__ import annotations
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -12,7 +10,7 @@ from brexsim.calibration.hamd import get_typical_inputs
 from brexsim.clinical.hamd import compute_hamd
 from brexsim.errors import BrexsimInputError
 from brexsim.estimation.data import frame_to_data
-from brexsim.estimation.model import get_initial_vector, get_parameter_names, split_natural
+from brexsim.estimation.model import get_parameter_names
 from brexsim.estimation.models import SHIPPED, load_model
 from brexsim.estimation.models.hamd import make_hamd_model
 from brexsim.estimation.simulate import make_hamd_design, simulate_hamd_frame
@@ -26,20 +24,14 @@ def design():
     return df, arm, frame_to_data(df, "design")
 
 
-def _predict(m, data, eta):
-    theta, _, _ = split_natural(m, jnp.asarray(get_initial_vector(m)))
-    subj = data.get_subjects(m.covariates)
-    return np.asarray(jax.vmap(lambda e, s: m.predict(theta, e, s))(jnp.asarray(eta), subj))
-
-
-def test_prediction_is_brexsims_hamd_layer(design):
+def test_prediction_is_brexsims_hamd_layer(design, predict):
     """At the table values and given η, F equals clinical.hamd.compute_hamd on the typical
     drug inputs that calibrate-hamd uses (an independent path to the same numbers)."""
     df, arm, data = design
     m = load_model("hamd", data)
     assert "hamd" in SHIPPED and get_parameter_names(m)[-1] == "SIGMA_HAMD"
     eta = np.random.default_rng(0).normal(0.0, 1.0, (data.n_subjects, 2))
-    f = _predict(m, data, eta)
+    f = predict(m, data, eta)
     base = df.groupby("ID")["BASE"].first().to_numpy(float)
     for i, sid in enumerate(data.ids):
         x = get_typical_inputs(arm[int(sid)])
@@ -51,15 +43,15 @@ def test_prediction_is_brexsims_hamd_layer(design):
     assert f[drug, 3].mean() < f[~drug, 3].mean()  # the drug arm improves more at 60 h
 
 
-def test_preset_model_matches_a_data_model_and_rejects_unknown_doses(design):
+def test_preset_model_matches_a_data_model_and_rejects_unknown_doses(design, predict):
     df, _, data = design
     preset = load_model("hamd")  # placebo, zulresso, study1-brx60 patterns
     eta = np.zeros((data.n_subjects, 2))
-    assert np.allclose(_predict(preset, data, eta), _predict(load_model("hamd", data), data, eta))
+    assert np.allclose(predict(preset, data, eta), predict(load_model("hamd", data), data, eta))
     other = df.copy()
     other.loc[other.EVID == 1, "RATE"] *= 1.5  # 45-135 µg/kg/h: no tabulated pattern
     other.loc[other.EVID == 1, "AMT"] *= 1.5
-    f = _predict(preset, frame_to_data(other), eta)
+    f = predict(preset, frame_to_data(other), eta)
     assert np.isnan(f[1]).all() and np.isfinite(f[0]).all()  # ID 2 dosed, ID 1 placebo
 
 

@@ -4,8 +4,6 @@ fitted rows, and (slow) recovery from one simulated study."""
 
 from __future__ import annotations
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,7 +17,7 @@ from brexsim.clinical.hamd import (
 )
 from brexsim.errors import BrexsimInputError
 from brexsim.estimation.data import frame_to_data
-from brexsim.estimation.model import get_initial_vector, get_parameter_names, split_natural
+from brexsim.estimation.model import get_parameter_names
 from brexsim.estimation.models import load_model
 from brexsim.estimation.models.hamd import get_data_drug, make_hamd_model
 from brexsim.estimation.simulate import make_hamd_design
@@ -73,12 +71,6 @@ def design():
     return df, arm, frame_to_data(df, "design")
 
 
-def _predict(m, data, eta):
-    theta, _, _ = split_natural(m, jnp.asarray(get_initial_vector(m)))
-    subj = data.get_subjects(m.covariates)
-    return np.asarray(jax.vmap(lambda e, s: m.predict(theta, e, s))(jnp.asarray(eta), subj))
-
-
 def test_oral_records_give_the_outpatient_model(design):
     _, _, data = design
     m = load_model("hamd", data)
@@ -88,13 +80,13 @@ def test_oral_records_give_the_outpatient_model(design):
     assert "zuranolone (outpatient)" in m.description
 
 
-def test_prediction_is_brexsims_outpatient_hamd_layer(design):
+def test_prediction_is_brexsims_outpatient_hamd_layer(design, predict):
     """At the table values and given η, F equals compute_hamd (outpatient) on the zuranolone
     inputs that calibrate-hamd uses (its exposure scale included): an independent path."""
     df, arm, data = design
     m = load_model("hamd", data)
     eta = np.random.default_rng(0).normal(0.0, 1.0, (data.n_subjects, 2))
-    f = _predict(m, data, eta)
+    f = predict(m, data, eta)
     base = df.groupby("ID")["BASE"].first().to_numpy(float)
     for i, sid in enumerate(data.ids):
         x = get_typical_inputs(arm[int(sid)])
@@ -103,16 +95,16 @@ def test_prediction_is_brexsims_outpatient_hamd_layer(design):
         j = np.searchsorted(x.time_h, data.obs_time[i][data.obs_mask[i]])
         assert np.allclose(f[i][data.obs_mask[i]], ref[j], rtol=1e-10, atol=1e-10)
     zrn = np.array([arm[int(s)] == "zuranolone-30mg" for s in data.ids])
-    f0 = _predict(m, data, np.zeros((data.n_subjects, 2)))[:, 2] / base  # day 15, typical η
+    f0 = predict(m, data, np.zeros((data.n_subjects, 2)))[:, 2] / base  # day 15, typical η
     assert f0[zrn].max() < f0[~zrn].min()  # the drug arm improves more
 
 
-def test_an_untabulated_oral_dose_predicts_nan(design):
+def test_an_untabulated_oral_dose_predicts_nan(design, predict):
     df, _, data = design
     m = load_model("hamd", data)
     other = df.copy()
     other.loc[other.EVID == 1, "AMT"] = 50.0  # 50 mg: not a pattern of this file
-    f = _predict(m, frame_to_data(other), np.zeros((data.n_subjects, 2)))
+    f = predict(m, frame_to_data(other), np.zeros((data.n_subjects, 2)))
     assert np.isnan(f[0]).all() and np.isfinite(f[1]).all()  # ID 1 dosed, ID 2 placebo
 
 

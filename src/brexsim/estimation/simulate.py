@@ -62,16 +62,22 @@ _SAMPLES = (
 )
 
 
+def _infused_subjects(n_subjects: int, seed: int):  # type: ignore[no-untyped-def]
+    """``(ID, WT kg, [(TIME h, AMT mg, RATE mg/h), ...])`` of each subject on the approved 60-h
+    regimen, WT uniform in 55-95 kg (one draw per subject, in ID order)."""
+    rng = np.random.default_rng(seed)
+    for i in range(1, n_subjects + 1):
+        wt = float(rng.uniform(55.0, 95.0))
+        rates = [(t0, t1, ug * wt / 1000.0) for t0, t1, ug in _REGIMEN]
+        yield i, wt, [(t0, rate * (t1 - t0), rate) for t0, t1, rate in rates]
+
+
 def make_infusion_design(n_subjects: int = 30, seed: int = 0) -> EstimationData:
     """A NONMEM design of the 60-h regimen (AMT mg, RATE mg/h), rich sampling to 120 h, WT
     drawn uniformly in 55-95 kg (DV placeholders 1)."""
-    rng = np.random.default_rng(seed)
     rows = []
-    for i in range(1, n_subjects + 1):
-        wt = float(rng.uniform(55.0, 95.0))
-        for t0, t1, ug in _REGIMEN:
-            rate = ug * wt / 1000.0
-            rows.append((i, t0, rate * (t1 - t0), rate, 1, 0.0, wt))
+    for i, wt, doses in _infused_subjects(n_subjects, seed):
+        rows += [(i, t0, amt, rate, 1, 0.0, wt) for t0, amt, rate in doses]
         rows += [(i, t, 0.0, 0.0, 0, 1.0, wt) for t in _SAMPLES]
     df = pd.DataFrame(rows, columns=["ID", "TIME", "AMT", "RATE", "EVID", "DV", "WT"])
     df = df.sort_values(["ID", "TIME", "EVID"], ascending=[True, True, False], kind="stable")
@@ -127,13 +133,9 @@ def make_cytokine_design(
     >>> d.n_obs, sorted(set(d.dvid[d.obs_mask].tolist()))
     (36, [2, 3])
     """
-    rng = np.random.default_rng(seed)
     rows = []
-    for i in range(1, n_subjects + 1):
-        wt = float(rng.uniform(55.0, 95.0))
-        for t0, t1, ug in _REGIMEN:
-            rate = ug * wt / 1000.0
-            rows.append((i, t0, rate * (t1 - t0), rate, 1, 0.0, 2, wt))
+    for i, wt, doses in _infused_subjects(n_subjects, seed):
+        rows += [(i, t0, amt, rate, 1, 0.0, 2, wt) for t0, amt, rate in doses]
         rows += [(i, t, 0.0, 0.0, 0, 0.0, k, wt) for t in times_h for k in (2, 3)]
     df = pd.DataFrame(rows, columns=["ID", "TIME", "AMT", "RATE", "EVID", "DV", "DVID", "WT"])
     df = df.sort_values(["ID", "TIME", "EVID"], ascending=[True, True, False], kind="stable")
