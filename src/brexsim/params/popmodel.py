@@ -164,7 +164,7 @@ POPULATION_MODELS: dict[str, LayerPopulationModel] = {
         ),
         etas=(
             Eta("eta_pk_cl_f", "CL/F", f"{_ZUR}.omega_cl_f"),
-            Eta("eta_pk_v_f", "V2/F,V3/F", f"{_ZUR}.omega_v_f"),
+            Eta("eta_pk_v_f", "V2/F,V3/F,Q/F", f"{_ZUR}.omega_v_f"),
             Eta("eta_pk_ktr", "KTR", f"{_ZUR}.omega_ktr"),
         ),
         sigmas=(
